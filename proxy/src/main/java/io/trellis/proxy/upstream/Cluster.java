@@ -1,0 +1,34 @@
+package io.trellis.proxy.upstream;
+
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.EventLoop;
+import io.trellis.proxy.stats.StatsStore;
+import java.util.List;
+
+/**
+ * A named group of upstream hosts with its load balancing, connection settings and stats
+ * ({@code static_resources.clusters[]}). Implementations are immutable once built, except for the host set, which is
+ * replaced atomically (DNS refresh, later EDS and health checks).
+ */
+public interface Cluster {
+  String name();
+
+  /** Stats under {@code cluster.<name>.}. */
+  StatsStore.Scope stats();
+
+  /** The current hosts, all priorities. */
+  List<Host> hosts();
+
+  /**
+   * Picks a host for a new request or connection, using the load balancer instance that belongs to {@code loop}.
+   * Must be called on {@code loop}. Returns null when the cluster has no usable host.
+   */
+  Host chooseHost(EventLoop loop, LoadBalancerContext context);
+
+  /**
+   * Opens a new connection to {@code host} on {@code loop}, honouring connect_timeout and the cluster's transport
+   * socket (upstream TLS with SNI and verification). {@code handler} is added after TLS, once connected.
+   */
+  ChannelFuture connect(EventLoop loop, Host host, ChannelHandler handler);
+}
