@@ -3,6 +3,7 @@ package io.trellis.proxy.upstream;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.Future;
 import io.trellis.proxy.stats.StatsStore;
 import java.util.List;
 
@@ -31,4 +32,11 @@ public interface Cluster {
    * socket (upstream TLS with SNI and verification). {@code handler} is added after TLS, once connected.
    */
   ChannelFuture connect(EventLoop loop, Host host, ChannelHandler handler);
+
+  /**
+   * Leases an HTTP stream to {@code host} from the pool that belongs to {@code loop} (must be called on {@code loop}).
+   * {@code downstreamHttp2} tells the pool the downstream protocol, for clusters that use the downstream protocol.
+   * The future fails with the connect error (timeout, refused, TLS) when no stream could be had.
+   */
+  Future<UpstreamHttpStream> acquireHttpStream(EventLoop loop, Host host, boolean downstreamHttp2);
 }

@@ -4,7 +4,12 @@ import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
@@ -84,5 +89,40 @@ final class StaticCluster implements Cluster {
         .option(ChannelOption.TCP_NODELAY, true)
         .handler(handler)
         .connect(host.address());
+  }
+
+  /** No pooling yet: a new HTTP/1.1 connection per stream, closed on release. */
+  @Override
+  public Future<UpstreamHttpStream> acquireHttpStream(EventLoop loop, Host host, boolean downstreamHttp2) {
+    Promise<UpstreamHttpStream> promise = loop.newPromise();
+    connect(loop, host, new HttpClientCodec()).addListener((ChannelFutureListener) f -> {
+      if (!f.isSuccess()) {
+        promise.tryFailure(f.cause());
+        return;
+      }
+      Channel ch = f.channel();
+      promise.trySuccess(new UpstreamHttpStream() {
+        @Override
+        public Channel channel() {
+          return ch;
+        }
+
+        @Override
+        public String protocol() {
+          return "HTTP/1.1";
+        }
+
+        @Override
+        public Host host() {
+          return host;
+        }
+
+        @Override
+        public void release(boolean reusable) {
+          ch.close();
+        }
+      });
+    });
+    return promise;
   }
 }
