@@ -37,7 +37,8 @@ public enum ConfigCode {
   NAME_TYPE_MISMATCH("TRLS0050", "an extension name whose well-known type differs from the typed_config type"),
   BAD_DURATION("TRLS0051", "a duration that must be positive is zero or negative"),
   BAD_ADDRESS("TRLS0052", "an address that is not an IP literal where one is needed, or a port out of range"),
-  MISSING_VALUE("TRLS0053", "a value that must be set is missing or empty");
+  MISSING_VALUE("TRLS0053", "a value that must be set is missing or empty"),
+  DUPLICATE_DOMAIN("TRLS0054", "the same domain in two virtual hosts of one route configuration");
 
   private final String code;
   private final String meaning;
