@@ -144,12 +144,12 @@ final class SemanticChecks {
       Optional<Descriptor> type = checkNamedConfig(f.getName(), f.hasTypedConfig() ? f.getTypedConfig() : null, fp);
       boolean terminal = type.map(d -> TERMINAL.contains(d.getFullName())).orElse(false);
       if (terminal && i < n - 1) {
-        error(ConfigCode.NOT_TERMINAL, fp, "'" + label(f.getName(), type) + "' is a terminal filter, so it must be "
+        error(ConfigCode.NOT_TERMINAL, fp, label(f.getName(), type) + " is a terminal filter, so it must be "
             + "the last filter of the chain (it is filter " + (i + 1) + " of " + n + ")");
       } else if (!terminal && i == n - 1 && type.isPresent()) {
         error(ConfigCode.NOT_TERMINAL, fp, "the last filter of a chain must be terminal "
-            + "(envoy.filters.network.tcp_proxy or envoy.filters.network.http_connection_manager), not '"
-            + label(f.getName(), type) + "'");
+            + "(envoy.filters.network.tcp_proxy or envoy.filters.network.http_connection_manager), not "
+            + label(f.getName(), type));
       }
       if (type.isPresent() && f.hasTypedConfig()) {
         String tp = fp + ".typed_config";
@@ -163,7 +163,13 @@ final class SemanticChecks {
   }
 
   private static String label(String name, Optional<Descriptor> type) {
-    return name.isEmpty() ? type.map(Descriptor::getFullName).orElse("?") : name;
+    if (name.isEmpty()) {
+      return "'" + type.map(Descriptor::getFullName).orElse("?") + "'";
+    }
+    if (type.isPresent() && !type.get().equals(ApiTypes.EXTENSION_NAMES.get(name))) {
+      return "'" + name + "' (typed_config " + type.get().getFullName() + ")";
+    }
+    return "'" + name + "'";
   }
 
   /**
@@ -213,8 +219,8 @@ final class SemanticChecks {
         error(ConfigCode.NO_ROUTER, fp, "the router must be the last HTTP filter (it is filter " + (i + 1) + " of "
             + n + "); filters after it never run");
       } else if (!router && i == n - 1) {
-        error(ConfigCode.NO_ROUTER, fp, "http_filters must end with " + ROUTER + ", not '"
-            + label(f.getName(), type) + "'");
+        error(ConfigCode.NO_ROUTER, fp, "http_filters must end with " + ROUTER + ", not "
+            + label(f.getName(), type));
       }
     }
     if (hcm.hasRouteConfig()) {
