@@ -37,6 +37,8 @@ final class Http2Pool implements ConnectionPool {
   private final Host host;
   private final HostStats hostStats;
   private final List<Conn> conns = new ArrayList<>();
+  /** The peer's SETTINGS_MAX_CONCURRENT_STREAMS as last seen; new connections assume it until their SETTINGS. */
+  private long knownPeerMax = Long.MAX_VALUE;
 
   Http2Pool(UpstreamCluster cluster, EventLoop loop, Host host, HostStats hostStats) {
     this.cluster = cluster;
@@ -74,7 +76,7 @@ final class Http2Pool implements ConnectionPool {
     boolean failed;
     boolean goAway;
     boolean maxedOut;
-    long peerMaxStreams = Long.MAX_VALUE;
+    long peerMaxStreams = knownPeerMax;
     int reserved; // streams leased or waiting for the connection
     long streamsTotal;
     final ArrayDeque<Promise<UpstreamHttpStream>> waiters = new ArrayDeque<>();
@@ -136,6 +138,7 @@ final class Http2Pool implements ConnectionPool {
           Long max = s.settings().maxConcurrentStreams();
           if (max != null) {
             peerMaxStreams = max;
+            knownPeerMax = max;
           }
           if (!ready) {
             ready = true;
@@ -166,10 +169,21 @@ final class Http2Pool implements ConnectionPool {
       }
     }
 
+    /** Opens the waiting streams this connection may carry; hands any excess back to the pool. */
     private void serveWaiters() {
+      long limit = Math.min(peerMaxStreams, cluster.config.h2MaxConcurrentStreams());
+      List<Promise<UpstreamHttpStream>> excess = new ArrayList<>();
+      while (waiters.size() > 0 && reserved > limit) {
+        excess.add(0, waiters.pollLast());
+        reserved--;
+        streamsTotal--;
+      }
       Promise<UpstreamHttpStream> p;
       while ((p = waiters.pollFirst()) != null) {
         openStream(p);
+      }
+      for (Promise<UpstreamHttpStream> e : excess) {
+        acquire(e);
       }
     }
 
