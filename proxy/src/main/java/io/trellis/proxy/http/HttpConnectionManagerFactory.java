@@ -176,6 +176,16 @@ public final class HttpConnectionManagerFactory {
       case PASS_THROUGH -> HcmConfig.ServerHeader.PASS_THROUGH;
       default -> HcmConfig.ServerHeader.OVERWRITE;
     };
+    boolean validateClusters = !c.getRouteConfig().hasValidateClusters()
+        || c.getRouteConfig().getValidateClusters().getValue();
+    if (validateClusters) {
+      List<String> missing = routes.referencedClusters().stream()
+          .filter(n -> context.clusterManager().get(n) == null).sorted().toList();
+      if (!missing.isEmpty()) {
+        throw ConfigException.of("TRLS0116", path + ".route_config", "routes name unknown cluster(s) "
+            + missing + " (define them, or set validate_clusters: false to answer cluster_not_found at run time)");
+      }
+    }
     ConcurrentHashMap<String, UpstreamRequestStats> clusterStats = new ConcurrentHashMap<>();
     for (String name : routes.referencedClusters()) {
       Cluster cluster = context.clusterManager().get(name);

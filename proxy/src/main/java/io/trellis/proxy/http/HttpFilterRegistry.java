@@ -70,6 +70,16 @@ public final class HttpFilterRegistry {
       String typeUrl = f.hasTypedConfig() ? f.getTypedConfig().getTypeUrl() : "";
       boolean isRouter = typeUrl.equals(ROUTER_TYPE_URL) || (typeUrl.isEmpty() && f.getName().equals(ROUTER_NAME));
       if (isRouter) {
+        if (f.hasTypedConfig()) {
+          try {
+            io.envoyproxy.envoy.extensions.filters.http.router.v3.Router router =
+                f.getTypedConfig().unpack(io.envoyproxy.envoy.extensions.filters.http.router.v3.Router.class);
+            router.getAllFields().keySet().forEach(fd -> problems.add(Diagnostic.at("TRLS0105",
+                at + ".typed_config." + fd.getName(), "router field is not supported by Trellis")));
+          } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            problems.add(Diagnostic.at("TRLS0105", at + ".typed_config", "invalid Router config: " + e.getMessage()));
+          }
+        }
         if (!last) {
           problems.add(Diagnostic.at("TRLS0103", at, "the router must be the last HTTP filter"));
         }
