@@ -60,9 +60,6 @@ class AdminServerTest {
           - name: backend
             type: STATIC
             connect_timeout: 1s
-            circuit_breakers:
-              thresholds:
-              - {priority: DEFAULT, max_connections: 50}
             load_assignment:
               cluster_name: backend
               endpoints:
@@ -222,7 +219,7 @@ class AdminServerTest {
     String body = get(server, "/clusters").body();
     assertThat(body.lines()).contains(
         "backend::observability_name::backend",
-        "backend::default_priority::max_connections::50",
+        "backend::default_priority::max_connections::1024",
         "backend::default_priority::max_pending_requests::1024",
         "backend::high_priority::max_retries::3",
         "backend::added_via_api::false",
