@@ -227,7 +227,11 @@ final class Http2Pool implements ConnectionPool {
             }
             Http2StreamChannel stream = f.getNow();
             hostStats.rqTotal.increment();
-            stream.closeFuture().addListener(x -> streamClosed());
+            hostStats.rqActive.increment();
+            stream.closeFuture().addListener(x -> {
+              hostStats.rqActive.decrement();
+              streamClosed();
+            });
             Stream s = new Stream(stream);
             if (!promise.trySuccess(s)) {
               s.release(false);
