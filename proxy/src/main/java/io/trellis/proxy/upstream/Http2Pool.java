@@ -108,7 +108,9 @@ final class Http2Pool implements ConnectionPool {
       });
       channel.closeFuture().addListener(x -> {
         conns.remove(this);
-        fail(new java.nio.channels.ClosedChannelException());
+        fail(new java.io.IOException(ready ? "upstream HTTP/2 connection to " + host.addressString() + " closed"
+            : "upstream " + host.addressString() + " closed the connection before its HTTP/2 SETTINGS "
+                + "(not an HTTP/2 server?)"));
         cancelIdle();
       });
     }

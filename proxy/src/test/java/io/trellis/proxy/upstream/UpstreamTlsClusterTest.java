@@ -237,4 +237,30 @@ class UpstreamTlsClusterTest {
       ch.close().syncUninterruptibly();
     }
   }
+
+  @Test
+  void silentServerHitsTheHandshakeTimeout() throws Exception {
+    StatsStore stats = new StatsStore();
+    // accepts TCP, never answers the ClientHello
+    Channel silent = new io.netty.bootstrap.ServerBootstrap().group(serverGroup).channel(Transport.serverChannel())
+        .childHandler(new ChannelInboundHandlerAdapter() {
+          @Override
+          public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+            io.netty.util.ReferenceCountUtil.release(msg);
+          }
+        }).bind("127.0.0.1", 0).syncUninterruptibly().channel();
+    try (var cm = manager(stats, withTls(Clusters.staticCluster("silent",
+            ((java.net.InetSocketAddress) silent.localAddress()).getPort())
+            .setConnectTimeout(com.google.protobuf.Duration.newBuilder().setNanos(300_000_000)),
+        UpstreamTlsContext.newBuilder().setCommonTlsContext(trusting(ca)).build()).build())) {
+      Throwable t = catchThrowable(() -> TestClient.get(cm.get("silent"), clientGroup.next(), false)
+          .get(5, TimeUnit.SECONDS));
+      System.out.println("silent TLS server: " + t.getCause().getMessage());
+      assertThat(t.getCause()).hasMessageContaining("handshake timed out");
+      assertThat(stats.counter("cluster.silent.upstream_cx_connect_timeout").value()).isEqualTo(1);
+      assertThat(stats.counter("cluster.silent.upstream_cx_connect_fail").value()).isEqualTo(1);
+    } finally {
+      silent.close().syncUninterruptibly();
+    }
+  }
 }
