@@ -77,7 +77,12 @@ public final class StatsRenderer {
         g.writeObjectFieldStart("histograms");
         g.writeArrayFieldStart("supported_quantiles");
         for (double q : HistogramSnapshot.SUPPORTED_QUANTILES) {
-          g.writeNumber(q * 100);
+          double pct = q * 100;
+          if (pct == Math.rint(pct)) {
+            g.writeNumber((long) pct); // Envoy prints [0,25,50,75,90,95,99,99.5,99.9,100]
+          } else {
+            g.writeNumber(Math.round(pct * 10) / 10.0);
+          }
         }
         g.writeEndArray();
         g.writeArrayFieldStart("computed_quantiles");

@@ -104,7 +104,7 @@ class StatsRendererTest {
     assertThat(stats.get(0).get("name").asText()).isEqualTo("cluster.backend.upstream_cx_active");
     assertThat(stats.get(0).get("value").asLong()).isEqualTo(2);
     JsonNode hist = stats.get(stats.size() - 1).get("histograms");
-    assertThat(hist.get("supported_quantiles").toString()).isEqualTo("[0.0,25.0,50.0,75.0,90.0,95.0,99.0,99.5,99.9,100.0]");
+    assertThat(hist.get("supported_quantiles").toString()).isEqualTo("[0,25,50,75,90,95,99,99.5,99.9,100]");
     JsonNode q = hist.get("computed_quantiles").get(0);
     assertThat(q.get("name").asText()).isEqualTo("cluster.backend.upstream_rq_time");
     assertThat(q.get("values").get(2).get("interval").isNull()).isTrue();
