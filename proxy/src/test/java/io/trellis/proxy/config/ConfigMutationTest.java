@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
  * a message. Deterministic (fixed seed), bounded, a few seconds.
  */
 class ConfigMutationTest {
-  private static final int MUTANTS_PER_CONFIG = 150;
+  private static final int MUTANTS_PER_CONFIG = 100;
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
