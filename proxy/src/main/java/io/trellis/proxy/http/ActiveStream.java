@@ -567,6 +567,14 @@ final class ActiveStream implements HttpFilter.Callbacks {
     }
 
     @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+      if (!ended || tunnel) {
+        down.channel().flush();
+      }
+      ctx.fireChannelReadComplete();
+    }
+
+    @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
       if (!ended && ctx.channel().isWritable()) {
         down.resumeReading(Downstream.PAUSE_BACKPRESSURE);
@@ -695,9 +703,10 @@ final class ActiveStream implements HttpFilter.Callbacks {
     return code < 200 || code == 204 || code == 304;
   }
 
+  /** Writes without flushing; {@link UpstreamHandler#channelReadComplete} flushes once per read batch. */
   private void writeDownstream(Object msg) {
     Channel ch = down.channel();
-    ch.writeAndFlush(msg, ch.voidPromise());
+    ch.write(msg, ch.voidPromise());
     if (!ch.isWritable() && upstream != null) {
       upstream.channel().config().setAutoRead(false);
     }

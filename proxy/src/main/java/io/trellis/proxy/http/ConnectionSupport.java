@@ -29,6 +29,8 @@ final class ConnectionSupport {
 
   static void install(HcmConfig config, Channel ch, DownstreamConnection conn) {
     HcmStats s = config.stats();
+    // Small writes (HTTP/1 chunks, HTTP/2 frames) must not wait for the client's delayed ACK (Nagle).
+    ch.config().setOption(io.netty.channel.ChannelOption.TCP_NODELAY, true);
     s.cxTotal().inc();
     s.cxActive().inc();
     ch.closeFuture().addListener(f -> {

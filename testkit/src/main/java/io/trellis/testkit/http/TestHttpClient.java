@@ -69,6 +69,7 @@ public final class TestHttpClient implements AutoCloseable {
     this.h2 = h2;
     this.group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     this.channel = new Bootstrap().group(group).channel(NioSocketChannel.class)
+        .option(io.netty.channel.ChannelOption.TCP_NODELAY, true)
         .handler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
@@ -232,9 +233,7 @@ public final class TestHttpClient implements AutoCloseable {
           return;
         }
         ByteBuf buf = ch.alloc().buffer(n);
-        for (int i = 0; i < n; i++) {
-          buf.writeByte(TestHttpServer.patternByte(written + i));
-        }
+        buf.writeBytes(TestHttpServer.pattern(written, n));
         written += n;
         ch.writeAndFlush(new DefaultHttpContent(buf));
       }
