@@ -157,6 +157,12 @@ final class ActiveStream implements HttpFilter.Callbacks {
       return;
     }
     boolean chunked = HttpUtil.isTransferEncodingChunked(req);
+    if (!down.http2() && h.contains(HttpHeaderNames.TRANSFER_ENCODING)
+        && !h.get(HttpHeaderNames.TRANSFER_ENCODING).trim().equalsIgnoreCase("chunked")) {
+      sendLocalReply(400, ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR, "http1.invalid_transfer_encoding",
+          "Transfer-Encoding other than 'chunked' is not supported");
+      return;
+    }
     try {
       bodyless = !chunked && HttpUtil.getContentLength(req, 0L) == 0L;
     } catch (NumberFormatException e) {
