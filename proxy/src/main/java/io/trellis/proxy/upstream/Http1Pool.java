@@ -26,8 +26,8 @@ import java.util.concurrent.TimeUnit;
 final class Http1Pool implements ConnectionPool {
   private final UpstreamCluster cluster;
   private final EventLoop loop;
-  private final Host host;
-  private final HostStats hostStats;
+  private Host host; // where new connections go (changes for LOGICAL_DNS)
+  private HostStats hostStats;
   private final ArrayDeque<Conn> idle = new ArrayDeque<>();
   private boolean draining;
 
@@ -69,6 +69,12 @@ final class Http1Pool implements ConnectionPool {
   }
 
   @Override
+  public void retarget(Host newHost, HostStats newStats) {
+    this.host = newHost;
+    this.hostStats = newStats;
+  }
+
+  @Override
   public void drain() {
     draining = true;
     Conn c;
@@ -80,6 +86,8 @@ final class Http1Pool implements ConnectionPool {
 
   /** One connection; also the pipeline handler that watches it while it is idle. */
   private final class Conn extends ChannelInboundHandlerAdapter {
+    final Host connHost = host;
+    final HostStats connStats = hostStats;
     Channel channel;
     long requests;
     boolean leased;
@@ -93,8 +101,8 @@ final class Http1Pool implements ConnectionPool {
     void lease(Promise<UpstreamHttpStream> promise) {
       leased = true;
       requests++;
-      hostStats.rqTotal.increment();
-      hostStats.rqActive.increment();
+      connStats.rqTotal.increment();
+      connStats.rqActive.increment();
       UpstreamHttpStream stream = new Stream(this);
       if (!promise.trySuccess(stream)) {
         stream.release(true); // the caller gave up (cancelled) meanwhile
@@ -106,7 +114,7 @@ final class Http1Pool implements ConnectionPool {
         return;
       }
       leased = false;
-      hostStats.rqActive.decrement();
+      connStats.rqActive.decrement();
       cleanPipeline();
       if (!channel.config().isAutoRead()) {
         channel.config().setAutoRead(true); // the last user may have paused reading for backpressure
@@ -205,7 +213,7 @@ final class Http1Pool implements ConnectionPool {
 
     @Override
     public Host host() {
-      return host;
+      return conn.connHost;
     }
 
     @Override

@@ -34,8 +34,8 @@ import java.util.concurrent.TimeUnit;
 final class Http2Pool implements ConnectionPool {
   private final UpstreamCluster cluster;
   private final EventLoop loop;
-  private final Host host;
-  private final HostStats hostStats;
+  private Host host; // where new connections go (changes for LOGICAL_DNS)
+  private HostStats hostStats;
   private final List<Conn> conns = new ArrayList<>();
   /** The peer's SETTINGS_MAX_CONCURRENT_STREAMS as last seen; new connections assume it until their SETTINGS. */
   private long knownPeerMax = Long.MAX_VALUE;
@@ -63,6 +63,12 @@ final class Http2Pool implements ConnectionPool {
   }
 
   @Override
+  public void retarget(Host newHost, HostStats newStats) {
+    this.host = newHost;
+    this.hostStats = newStats;
+  }
+
+  @Override
   public void drain() {
     for (Conn c : new ArrayList<>(conns)) {
       c.stopTakingStreams();
@@ -71,6 +77,8 @@ final class Http2Pool implements ConnectionPool {
 
   /** One HTTP/2 connection and its stream accounting. */
   private final class Conn extends ChannelInboundHandlerAdapter {
+    final Host connHost = host;
+    final HostStats connStats = hostStats;
     Channel channel;
     boolean ready;
     boolean failed;
@@ -89,7 +97,7 @@ final class Http2Pool implements ConnectionPool {
     }
 
     void connect() {
-      ChannelFuture cf = cluster.connect(loop, host, this, UpstreamTls.Alpn.H2);
+      ChannelFuture cf = cluster.connect(loop, connHost, this, UpstreamTls.Alpn.H2);
       channel = cf.channel();
       cluster.stats.rqPendingActive.inc();
       cf.addListener((ChannelFuture f) -> {
@@ -100,7 +108,7 @@ final class Http2Pool implements ConnectionPool {
         // wait for the peer's SETTINGS (bounded by connect_timeout)
         settingsTimer = loop.schedule(() -> {
           if (!ready) {
-            fail(new io.netty.channel.ConnectTimeoutException("no HTTP/2 SETTINGS from " + host.addressString()
+            fail(new io.netty.channel.ConnectTimeoutException("no HTTP/2 SETTINGS from " + connHost.addressString()
                 + " within connect_timeout"));
             channel.close();
           }
@@ -108,8 +116,8 @@ final class Http2Pool implements ConnectionPool {
       });
       channel.closeFuture().addListener(x -> {
         conns.remove(this);
-        fail(new java.io.IOException(ready ? "upstream HTTP/2 connection to " + host.addressString() + " closed"
-            : "upstream " + host.addressString() + " closed the connection before its HTTP/2 SETTINGS "
+        fail(new java.io.IOException(ready ? "upstream HTTP/2 connection to " + connHost.addressString() + " closed"
+            : "upstream " + connHost.addressString() + " closed the connection before its HTTP/2 SETTINGS "
                 + "(not an HTTP/2 server?)"));
         cancelIdle();
       });
@@ -228,13 +236,13 @@ final class Http2Pool implements ConnectionPool {
               return;
             }
             Http2StreamChannel stream = f.getNow();
-            hostStats.rqTotal.increment();
-            hostStats.rqActive.increment();
+            connStats.rqTotal.increment();
+            connStats.rqActive.increment();
             stream.closeFuture().addListener(x -> {
-              hostStats.rqActive.decrement();
+              connStats.rqActive.decrement();
               streamClosed();
             });
-            Stream s = new Stream(stream);
+            Stream s = new Stream(stream, connHost);
             if (!promise.trySuccess(s)) {
               s.release(false);
             }
@@ -268,9 +276,11 @@ final class Http2Pool implements ConnectionPool {
 
   private final class Stream implements UpstreamHttpStream {
     private final Http2StreamChannel channel;
+    private final Host streamHost;
 
-    Stream(Http2StreamChannel channel) {
+    Stream(Http2StreamChannel channel, Host streamHost) {
       this.channel = channel;
+      this.streamHost = streamHost;
     }
 
     @Override
@@ -285,7 +295,7 @@ final class Http2Pool implements ConnectionPool {
 
     @Override
     public Host host() {
-      return host;
+      return streamHost;
     }
 
     @Override
