@@ -39,6 +39,7 @@ record ClusterConfig(String name, DiscoveryType type, long connectTimeoutMillis,
     long dnsRefreshMillis, long dnsFailureRefreshMillis, long dnsFailureMaxRefreshMillis, boolean respectDnsTtl, DnsLookupFamily lookupFamily,
     List<InetSocketAddress> dnsResolvers, boolean dnsUseTcp, Protocol protocol, long maxRequestsPerConnection,
     long idleTimeoutMillis, long h2MaxConcurrentStreams, int h2InitialStreamWindow, int h2InitialConnectionWindow,
+    long h2HpackTableSize,
     int perConnectionBufferLimitBytes, UpstreamTls tls) {
   private static final Logger LOG = Logger.getLogger(ClusterConfig.class.getName());
   static final String HTTP_OPTIONS_KEY = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
@@ -251,7 +252,7 @@ record ClusterConfig(String name, DiscoveryType type, long connectTimeoutMillis,
     }
     return new ClusterConfig(c.getName(), type, connectTimeout, endpoints, refresh, failureRefresh, failureMax,
         c.getRespectDnsTtl(), c.getDnsLookupFamily(), List.copyOf(resolvers), useTcp, protocol, maxRequests, idle,
-        maxStreams, streamWindow, connWindow,
+        maxStreams, streamWindow, connWindow, h2.hasHpackTableSize() ? h2.getHpackTableSize().getValue() : 4096,
         c.hasPerConnectionBufferLimitBytes() ? c.getPerConnectionBufferLimitBytes().getValue() : 1 << 20, tls);
   }
 

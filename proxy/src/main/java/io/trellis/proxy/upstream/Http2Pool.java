@@ -5,6 +5,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2GoAwayFrame;
@@ -36,6 +37,7 @@ final class Http2Pool implements ConnectionPool {
   private final EventLoop loop;
   private Host host; // where new connections go (changes for LOGICAL_DNS)
   private HostStats hostStats;
+  private static final int DEFAULT_WINDOW = 65_535;
   private final List<Conn> conns = new ArrayList<>();
   /** The peer's SETTINGS_MAX_CONCURRENT_STREAMS as last seen; new connections assume it until their SETTINGS. */
   private long knownPeerMax = Long.MAX_VALUE;
@@ -126,7 +128,8 @@ final class Http2Pool implements ConnectionPool {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
       Http2Settings settings = Http2Settings.defaultSettings().pushEnabled(false)
-          .initialWindowSize(cluster.config.h2InitialStreamWindow());
+          .initialWindowSize(cluster.config.h2InitialStreamWindow())
+          .headerTableSize(cluster.config.h2HpackTableSize());
       if (cluster.config.h2MaxConcurrentStreams() < Integer.MAX_VALUE) {
         settings.maxConcurrentStreams(cluster.config.h2MaxConcurrentStreams());
       }
@@ -152,6 +155,11 @@ final class Http2Pool implements ConnectionPool {
           }
           if (!ready) {
             ready = true;
+            int connectionWindow = cluster.config.h2InitialConnectionWindow();
+            if (connectionWindow > DEFAULT_WINDOW) {
+              // initial_connection_window_size: grow the connection window beyond HTTP/2's 65535
+              ctx.writeAndFlush(new DefaultHttp2WindowUpdateFrame(connectionWindow - DEFAULT_WINDOW));
+            }
             if (settingsTimer != null) {
               settingsTimer.cancel(false);
             }

@@ -214,4 +214,25 @@ class Http2PoolTest {
       assertThat(t.getCause()).hasMessageContaining("before its HTTP/2 SETTINGS");
     }
   }
+
+  @Test
+  void initialConnectionWindowSizeIsAdvertised() throws Exception {
+    var h2opts = io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions.newBuilder()
+        .setInitialConnectionWindowSize(com.google.protobuf.UInt32Value.of(1 << 20)).build();
+    try (var s = TestServers.http2(serverGroup, "h2", 0, null);
+        var cm = manager(new StatsStore(), Clusters.staticCluster("win", s.port()).setHttp2ProtocolOptions(h2opts)
+            .build())) {
+      TestClient.get(cm.get("win"), clientGroup.next(), false).get(5, TimeUnit.SECONDS);
+      var conn = s.connections.get(0);
+      await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+        int window = conn.eventLoop().submit(() -> {
+          var codec = conn.pipeline().get(io.netty.handler.codec.http2.Http2FrameCodec.class);
+          var c = codec.connection();
+          return c.remote().flowController().windowSize(c.connectionStream());
+        }).get(5, TimeUnit.SECONDS);
+        // the server may send up to 1 MiB (minus what it already sent) on the connection
+        assertThat(window).isGreaterThan(65_535);
+      });
+    }
+  }
 }
