@@ -42,9 +42,16 @@ final class AccessLogWriter {
   private final Thread thread;
 
   AccessLogWriter(int capacity) {
+    this(capacity, true);
+  }
+
+  /** {@code start=false} leaves the writer thread unstarted (tests of the full-queue path). */
+  AccessLogWriter(int capacity, boolean start) {
     this.queue = new ArrayBlockingQueue<>(capacity);
     this.thread = Thread.ofPlatform().daemon().name("trellis-access-log").unstarted(this::run);
-    thread.start();
+    if (start) {
+      thread.start();
+    }
   }
 
   /** Queues a line; never blocks. False (and counted by the sink) when the queue is full. */

@@ -42,8 +42,9 @@ public final class Histogram {
   }
 
   /** Everything recorded so far. Not for the hot path. */
-  public org.HdrHistogram.Histogram cumulative() {
-    return snapshot().cumulative();
+  public synchronized org.HdrHistogram.Histogram cumulative() {
+    snapshot();
+    return cumulative.copy();
   }
 
   /** Both views at once. Not for the hot path. */
@@ -60,8 +61,7 @@ public final class Histogram {
       pending.reset();
       lastFlushNanos = nowNanos;
     }
-    return new HistogramSnapshot(name, lastInterval == null ? null : lastInterval.copy(), cumulative.copy(),
-        sum.sum());
+    return HistogramSnapshot.of(name, lastInterval, cumulative, sum.sum());
   }
 
   /** Envoy's "used" flag: true once a value was recorded. */
