@@ -8,6 +8,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -91,6 +92,7 @@ final class Http1Pool implements ConnectionPool {
     Channel channel;
     long requests;
     boolean leased;
+    boolean responded;
     ScheduledFuture<?> idleTimer;
 
     @Override
@@ -100,6 +102,7 @@ final class Http1Pool implements ConnectionPool {
 
     void lease(Promise<UpstreamHttpStream> promise) {
       leased = true;
+      responded = false;
       requests++;
       connStats.rqTotal.increment();
       connStats.rqActive.increment();
@@ -115,6 +118,9 @@ final class Http1Pool implements ConnectionPool {
       }
       leased = false;
       connStats.rqActive.decrement();
+      if (!responded) {
+        connStats.recordError();
+      }
       cleanPipeline();
       if (!channel.config().isAutoRead()) {
         channel.config().setAutoRead(true); // the last user may have paused reading for backpressure
@@ -165,6 +171,10 @@ final class Http1Pool implements ConnectionPool {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
       if (leased) {
+        if (msg instanceof HttpResponse r && r.status().code() >= 200 && !responded) {
+          responded = true;
+          connStats.recordResponse(r.status().code());
+        }
         ctx.fireChannelRead(msg);
         return;
       }

@@ -4,6 +4,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
 import io.netty.handler.codec.http2.Http2FrameCodec;
@@ -236,7 +238,13 @@ final class Http2Pool implements ConnectionPool {
     }
 
     private void openStream(Promise<UpstreamHttpStream> promise) {
-      new Http2StreamChannelBootstrap(channel).handler(new Http2StreamFrameToHttpObjectCodec(false)).open()
+      StatusObserver observer = new StatusObserver(connStats);
+      new Http2StreamChannelBootstrap(channel).handler(new ChannelInitializer<Http2StreamChannel>() {
+        @Override
+        protected void initChannel(Http2StreamChannel ch) {
+          ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false), observer);
+        }
+      }).open()
           .addListener((Future<Http2StreamChannel> f) -> {
             if (!f.isSuccess()) {
               streamClosed();
@@ -248,6 +256,9 @@ final class Http2Pool implements ConnectionPool {
             connStats.rqActive.increment();
             stream.closeFuture().addListener(x -> {
               connStats.rqActive.decrement();
+              if (!observer.responded) {
+                connStats.recordError(); // reset or closed before a response
+              }
               streamClosed();
             });
             Stream s = new Stream(stream, connHost);
@@ -279,6 +290,25 @@ final class Http2Pool implements ConnectionPool {
         idleTimer.cancel(false);
         idleTimer = null;
       }
+    }
+  }
+
+  /** Counts the stream's outcome for /clusters from the response status. */
+  private static final class StatusObserver extends ChannelInboundHandlerAdapter {
+    private final HostStats stats;
+    boolean responded;
+
+    StatusObserver(HostStats stats) {
+      this.stats = stats;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (!responded && msg instanceof HttpResponse r && r.status().code() >= 200) {
+        responded = true;
+        stats.recordResponse(r.status().code());
+      }
+      ctx.fireChannelRead(msg);
     }
   }
 

@@ -78,6 +78,12 @@ class Http2PoolTest {
       });
       assertThat(s.accepted.get()).isEqualTo(1);
       assertThat(stats.counter("cluster.mux.upstream_cx_http2_total").value()).isEqualTo(1);
+      HostStats hs = cm.get("mux").hostStats(cm.get("mux").hosts().get(0));
+      await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+        assertThat(hs.rqSuccess()).isEqualTo(50);
+        assertThat(hs.rqActive()).isZero();
+      });
+      assertThat(hs.rqError()).isZero();
       // and the connection stays for the next requests
       TestClient.get(cm.get("mux"), clientGroup.next(), false).get(5, TimeUnit.SECONDS);
       assertThat(s.accepted.get()).isEqualTo(1);
@@ -196,6 +202,8 @@ class Http2PoolTest {
       for (var r : rs) {
         assertThat(catchThrowable(() -> r.get(5, TimeUnit.SECONDS))).isNotNull();
       }
+      HostStats hs = c.hostStats(c.hosts().get(0));
+      await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(hs.rqError()).isEqualTo(3));
       await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
           assertThat(stats.counter("cluster.loss.upstream_cx_destroy_remote").value()).isEqualTo(1));
       assertThat(TestClient.get(c, loop, false).get(5, TimeUnit.SECONDS).status()).isEqualTo(200);
