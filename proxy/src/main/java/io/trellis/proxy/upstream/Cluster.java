@@ -39,4 +39,25 @@ public interface Cluster {
    * The future fails with the connect error (timeout, refused, TLS) when no stream could be had.
    */
   Future<UpstreamHttpStream> acquireHttpStream(EventLoop loop, Host host, boolean downstreamHttp2);
+
+  /** Envoy's cluster type name ("STATIC", "STRICT_DNS", "LOGICAL_DNS"), for /clusters and config dumps. */
+  default String type() {
+    return "STATIC";
+  }
+
+  /**
+   * Per-host counters of {@code host} for the admin {@code /clusters} output (cx_active, rq_total, rq_success,
+   * rq_error...). The router records response outcomes on it. The default returns a detached, zeroed record.
+   */
+  default HostStats hostStats(Host host) {
+    return new HostStats();
+  }
+
+  /**
+   * False when the host is excluded from load balancing (its EDS/config health_status is UNHEALTHY, DRAINING or
+   * TIMEOUT); /clusters prints it as {@code health_flags::/failed_eds_health}.
+   */
+  default boolean healthy(Host host) {
+    return true;
+  }
 }
