@@ -5,8 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * One reading of a process's CPU time (utime + stime from {@code /proc/<pid>/stat}, in clock ticks, summed over its
- * child processes' threads is not included) and memory ({@code VmRSS}, {@code VmHWM} from {@code /proc/<pid>/status}).
+ * One reading of a process's CPU time (utime + stime of all its threads from {@code /proc/<pid>/stat}, in clock ticks;
+ * child processes are not included) and memory ({@code VmRSS}, {@code VmHWM} from {@code /proc/<pid>/status}).
  *
  * @param pid the process
  * @param ticks utime + stime in clock ticks, or -1 when the process is gone

@@ -52,4 +52,12 @@ public interface Cluster {
   default HostStats hostStats(Host host) {
     return new HostStats();
   }
+
+  /**
+   * False when the host is excluded from load balancing (its EDS/config health_status is UNHEALTHY, DRAINING or
+   * TIMEOUT); /clusters prints it as {@code health_flags::/failed_eds_health}.
+   */
+  default boolean healthy(Host host) {
+    return true;
+  }
 }

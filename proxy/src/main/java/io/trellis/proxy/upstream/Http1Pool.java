@@ -94,6 +94,7 @@ final class Http1Pool implements ConnectionPool {
       leased = true;
       requests++;
       hostStats.rqTotal.increment();
+      hostStats.rqActive.increment();
       UpstreamHttpStream stream = new Stream(this);
       if (!promise.trySuccess(stream)) {
         stream.release(true); // the caller gave up (cancelled) meanwhile
@@ -105,7 +106,11 @@ final class Http1Pool implements ConnectionPool {
         return;
       }
       leased = false;
+      hostStats.rqActive.decrement();
       cleanPipeline();
+      if (!channel.config().isAutoRead()) {
+        channel.config().setAutoRead(true); // the last user may have paused reading for backpressure
+      }
       long max = cluster.config.maxRequestsPerConnection();
       if (max > 0 && requests >= max) {
         cluster.stats.cxMaxRequests.inc();

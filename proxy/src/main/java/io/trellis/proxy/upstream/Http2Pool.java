@@ -108,7 +108,9 @@ final class Http2Pool implements ConnectionPool {
       });
       channel.closeFuture().addListener(x -> {
         conns.remove(this);
-        fail(new java.nio.channels.ClosedChannelException());
+        fail(new java.io.IOException(ready ? "upstream HTTP/2 connection to " + host.addressString() + " closed"
+            : "upstream " + host.addressString() + " closed the connection before its HTTP/2 SETTINGS "
+                + "(not an HTTP/2 server?)"));
         cancelIdle();
       });
     }
@@ -227,7 +229,11 @@ final class Http2Pool implements ConnectionPool {
             }
             Http2StreamChannel stream = f.getNow();
             hostStats.rqTotal.increment();
-            stream.closeFuture().addListener(x -> streamClosed());
+            hostStats.rqActive.increment();
+            stream.closeFuture().addListener(x -> {
+              hostStats.rqActive.decrement();
+              streamClosed();
+            });
             Stream s = new Stream(stream);
             if (!promise.trySuccess(s)) {
               s.release(false);

@@ -139,10 +139,15 @@ final class UpstreamCluster implements Cluster, AutoCloseable {
     if (config.type() == DiscoveryType.STATIC) {
       this.dns = null;
       List<Host> hosts = new ArrayList<>();
+      Set<Host> unhealthy = new HashSet<>();
       for (ClusterConfig.EndpointSpec e : config.endpoints()) {
-        hosts.add(e.toHost(InetAddress.ofLiteral(e.address())));
+        Host h = e.toHost(InetAddress.ofLiteral(e.address()));
+        hosts.add(h);
+        if (!e.healthy()) {
+          unhealthy.add(h);
+        }
       }
-      publish(hosts);
+      publish(hosts, unhealthy);
       initialized.complete(null);
     } else {
       this.dns = new DnsHostResolver(dnsLoop, config.dnsResolvers(), config.dnsUseTcp(), config.lookupFamily(),
@@ -156,15 +161,16 @@ final class UpstreamCluster implements Cluster, AutoCloseable {
     return initialized;
   }
 
-  private void publish(List<Host> hosts) {
+  private void publish(List<Host> hosts, Set<Host> unhealthy) {
     HostSet current = hostSet;
-    if (current.all().equals(hosts) && current.version() > 0) {
+    if (current.all().equals(hosts) && current.unhealthy().equals(unhealthy) && current.version() > 0) {
       stats.updateNoRebuild.inc();
       return;
     }
-    hostSet = HostSet.of(hosts, ++version);
+    HostSet next = HostSet.of(hosts, unhealthy, ++version);
+    hostSet = next;
     stats.membershipTotal.set(hosts.size());
-    stats.membershipHealthy.set(hosts.size());
+    stats.membershipHealthy.set(next.healthyCount());
     stats.membershipDegraded.set(0);
     stats.membershipChange.inc();
   }
@@ -202,6 +208,7 @@ final class UpstreamCluster implements Cluster, AutoCloseable {
     boolean failed = false;
     long ttl = Long.MAX_VALUE;
     List<Host> hosts = new ArrayList<>();
+    Set<Host> unhealthy = new HashSet<>();
     for (int i = 0; i < specs.size(); i++) {
       ClusterConfig.EndpointSpec spec = specs.get(i);
       Future<DnsHostResolver.Result> f = results.get(i);
@@ -217,13 +224,13 @@ final class UpstreamCluster implements Cluster, AutoCloseable {
         LOG.log(Level.FINE, "cluster " + config.name() + ": cannot resolve " + spec.address(), f.cause());
         addresses = lastResolved.getOrDefault(spec, List.of()); // keep the last good answer
       }
-      if (config.type() == DiscoveryType.LOGICAL_DNS) {
-        if (!addresses.isEmpty()) {
-          hosts.add(spec.toHost(addresses.get(0)));
-        }
-      } else {
-        for (InetAddress a : addresses) {
-          hosts.add(spec.toHost(a));
+      List<InetAddress> used = config.type() == DiscoveryType.LOGICAL_DNS && !addresses.isEmpty()
+          ? addresses.subList(0, 1) : addresses;
+      for (InetAddress a : used) {
+        Host h = spec.toHost(a);
+        hosts.add(h);
+        if (!spec.healthy()) {
+          unhealthy.add(h);
         }
       }
     }
@@ -232,7 +239,7 @@ final class UpstreamCluster implements Cluster, AutoCloseable {
     } else {
       stats.updateSuccess.inc();
     }
-    publish(hosts);
+    publish(hosts, unhealthy);
     initialized.complete(null);
     long next = failed ? config.dnsFailureRefreshMillis() : config.dnsRefreshMillis();
     if (!failed && config.respectDnsTtl() && ttl != Long.MAX_VALUE) {
@@ -261,6 +268,11 @@ final class UpstreamCluster implements Cluster, AutoCloseable {
   @Override
   public HostStats hostStats(Host host) {
     return hostStats.computeIfAbsent(host.address(), a -> new HostStats());
+  }
+
+  @Override
+  public boolean healthy(Host host) {
+    return !hostSet.unhealthy().contains(host);
   }
 
   @Override
@@ -314,6 +326,8 @@ final class UpstreamCluster implements Cluster, AutoCloseable {
     ChannelFuture cf = new Bootstrap().group(loop).channel(io.trellis.proxy.server.Transport.socketChannel())
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeout))
         .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new io.netty.channel.WriteBufferWaterMark(
+            config.perConnectionBufferLimitBytes() / 2, Math.max(1, config.perConnectionBufferLimitBytes())))
         .handler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {

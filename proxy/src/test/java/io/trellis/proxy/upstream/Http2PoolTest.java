@@ -1,6 +1,7 @@
 package io.trellis.proxy.upstream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.Any;
@@ -173,6 +174,44 @@ class Http2PoolTest {
             .build())) {
       assertThat(TestClient.get(cm.get("old"), clientGroup.next(), false).get(5, TimeUnit.SECONDS).protocol())
           .isEqualTo("HTTP/2");
+    }
+  }
+
+  @Test
+  void connectionLossFailsInFlightStreamsAndTheNextRequestReconnects() throws Exception {
+    StatsStore stats = new StatsStore();
+    try (var s = TestServers.http2(serverGroup, "h2", 0, null);
+        var cm = manager(stats, Clusters.http2(Clusters.staticCluster("loss", s.port()), 0).build())) {
+      Cluster c = cm.get("loss");
+      EventLoop loop = clientGroup.next();
+      List<TestServers.Held> held = new CopyOnWriteArrayList<>();
+      s.hold = held::add;
+      List<CompletableFuture<TestClient.Response>> rs = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        rs.add(TestClient.get(c, loop, false));
+      }
+      await().atMost(Duration.ofSeconds(5)).until(() -> held.size() == 3);
+      s.hold = null;
+      s.connections.get(0).close().syncUninterruptibly();
+      for (var r : rs) {
+        assertThat(catchThrowable(() -> r.get(5, TimeUnit.SECONDS))).isNotNull();
+      }
+      await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+          assertThat(stats.counter("cluster.loss.upstream_cx_destroy_remote").value()).isEqualTo(1));
+      assertThat(TestClient.get(c, loop, false).get(5, TimeUnit.SECONDS).status()).isEqualTo(200);
+      assertThat(s.accepted.get()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void http2ToAnHttp1OnlyServerFailsTheAcquire() throws Exception {
+    try (var s = TestServers.http1(serverGroup, "h1only", null);
+        var cm = manager(new StatsStore(), Clusters.http2(Clusters.staticCluster("mismatch", s.port()), 0).build())) {
+      Throwable t = catchThrowable(() -> TestClient.get(cm.get("mismatch"), clientGroup.next(), false)
+          .get(10, TimeUnit.SECONDS));
+      System.out.println("h2c to an HTTP/1.1 server: " + t);
+      assertThat(t).isInstanceOf(java.util.concurrent.ExecutionException.class);
+      assertThat(t.getCause()).hasMessageContaining("before its HTTP/2 SETTINGS");
     }
   }
 }
