@@ -1,0 +1,49 @@
+package io.trellis.proxy.conformance;
+
+import io.trellis.testkit.conformance.Verdicts;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/** Runs a suite's cases on a few virtual threads with a deadline per case; a case that throws or hangs fails. */
+final class Cases {
+  /** One case: returns a detail string and sets the verdict through {@link Verdicts}. */
+  interface Case {
+    void run(Verdicts verdicts) throws Exception;
+  }
+
+  record Named(String id, String level, Case body) {}
+
+  private Cases() {}
+
+  static void runAll(Verdicts verdicts, List<Named> cases, int parallelism, long perCaseSeconds) {
+    List<Future<?>> futures = new ArrayList<>();
+    try (ExecutorService pool = Executors.newFixedThreadPool(parallelism, Thread.ofVirtual().factory())) {
+      for (Named c : cases) {
+        futures.add(pool.submit(() -> {
+          try {
+            c.body().run(verdicts);
+          } catch (Exception | AssertionError e) {
+            verdicts.add(c.id(), c.level(), false, "case threw " + e);
+          }
+          return null;
+        }));
+      }
+      for (int i = 0; i < futures.size(); i++) {
+        try {
+          futures.get(i).get(perCaseSeconds * 4 + 10, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+          futures.get(i).cancel(true);
+          verdicts.add(cases.get(i).id(), cases.get(i).level(), false, "case did not finish in time");
+        } catch (Exception e) {
+          verdicts.add(cases.get(i).id(), cases.get(i).level(), false, "case failed: " + e);
+        }
+      }
+      pool.shutdownNow();
+    }
+  }
+}
