@@ -62,8 +62,19 @@ public final class ProxyServer implements AutoCloseable {
     }
     stats.gauge("server.state").set(0);
     stats.gauge("server.concurrency").set(threads);
+    listenerManager.boundAddresses().forEach((name, addr) ->
+        LOG.info(() -> "listener '" + name + "' bound to " + hostPort(addr)));
+    if (admin != null && admin.address() != null) {
+      LOG.info(() -> "admin bound to " + hostPort(admin.address()));
+    }
     LOG.info(() -> "trellis proxy started (" + Transport.name() + ", " + threads + " workers) in "
         + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos) + " ms");
+  }
+
+  /** host:port with IPv6 in brackets; the form the startup log lines use (tests parse them). */
+  public static String hostPort(InetSocketAddress a) {
+    String h = a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
+    return (h.indexOf(':') >= 0 ? "[" + h + "]" : h) + ":" + a.getPort();
   }
 
   /** Loads, validates and starts the bootstrap at {@code options.configPath()}. */
