@@ -1,0 +1,310 @@
+package io.trellis.proxy.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.trellis.proxy.network.DownstreamConnection;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One HTTP/1.1 downstream connection: one request at a time (reading stops after a full request until its response
+ * ended; pipelined requests already decoded wait in a queue), keep-alive, Connection: close when draining, decoder
+ * errors answered with 400/414/431 and a close, idle and request-headers timeouts, and the byte pipe after a
+ * websocket upgrade.
+ */
+final class Http1Connection extends ChannelInboundHandlerAdapter implements Downstream {
+  private final HcmConfig config;
+  private final DownstreamConnection conn;
+  private final Channel ch;
+  private final ArrayDeque<Object> queued = new ArrayDeque<>();
+  private ActiveStream current;
+  private int pauseMask;
+  private boolean draining;
+  private boolean clientClose;
+  private boolean closing;
+  private boolean tunnelMode;
+  private ScheduledFuture<?> idleTimer;
+  private ScheduledFuture<?> headersTimer;
+
+  Http1Connection(HcmConfig config, DownstreamConnection conn, Channel ch) {
+    this.config = config;
+    this.conn = conn;
+    this.ch = ch;
+  }
+
+  /** Watches raw bytes before the codec to start request_headers_timeout at a request's first byte. */
+  ChannelHandler firstByteWatcher() {
+    return new ChannelInboundHandlerAdapter() {
+      @Override
+      public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (current == null && headersTimer == null && !tunnelMode && config.requestHeadersTimeoutMillis() > 0) {
+          headersTimer = ch.eventLoop().schedule(Http1Connection.this::onHeadersTimeout,
+              config.requestHeadersTimeoutMillis(), TimeUnit.MILLISECONDS);
+        }
+        ctx.fireChannelRead(msg);
+      }
+    };
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    if (config.context().serverState().draining()) {
+      draining = true;
+    }
+    armIdleTimer();
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (tunnelMode) {
+      if (msg instanceof ByteBuf buf && current != null) {
+        current.onTunnelData(buf);
+      } else {
+        ReferenceCountUtil.release(msg);
+      }
+      return;
+    }
+    if (closing) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    if (current != null && current.requestComplete() || !queued.isEmpty()) {
+      queued.add(msg);
+      return;
+    }
+    dispatch(msg);
+  }
+
+  private void dispatch(Object msg) {
+    if (msg instanceof HttpRequest req) {
+      cancelTimers();
+      current = new ActiveStream(config, this);
+      if (req.decoderResult().isFailure()) {
+        ReferenceCountUtil.release(msg);
+        protocolError(req.decoderResult().cause());
+        return;
+      }
+      clientClose = !HttpUtil.isKeepAlive(req);
+      if (req instanceof FullHttpRequest full) {
+        current.onRequestHeaders(new DefaultHttpRequest(full.protocolVersion(), full.method(), full.uri(),
+            full.headers()));
+        onContent(new DefaultLastHttpContent(full.content(), full.trailingHeaders()));
+      } else {
+        current.onRequestHeaders(req);
+      }
+      return;
+    }
+    if (msg instanceof HttpContent c) {
+      if (current == null) {
+        c.release();
+        return;
+      }
+      if (c.decoderResult().isFailure()) {
+        Throwable cause = c.decoderResult().cause();
+        c.release();
+        protocolError(cause);
+        return;
+      }
+      onContent(c);
+      return;
+    }
+    ReferenceCountUtil.release(msg);
+  }
+
+  private void onContent(HttpContent c) {
+    ActiveStream s = current;
+    boolean last = c instanceof LastHttpContent;
+    s.onRequestBody(c);
+    if (last && current == s && !s.ended() && !s.tunnel()) {
+      pauseReading(PAUSE_PIPELINE);
+    }
+  }
+
+  private void protocolError(Throwable cause) {
+    int status = 400;
+    String details = "http1.codec_error";
+    if (cause instanceof TooLongHttpLineException) {
+      status = 414;
+      details = "http1.request_line_too_long";
+    } else if (cause instanceof TooLongHttpHeaderException) {
+      status = 431;
+      details = "http1.headers_too_large";
+      config.stats().rqTooLarge().inc();
+    } else if (cause instanceof TooLongFrameException) {
+      status = 431;
+      details = "http1.headers_too_large";
+    }
+    String reason = "malformed HTTP/1 request: " + (cause == null ? "" : cause.getMessage());
+    current.onDownstreamProtocolError(status, details, reason.length() > 200 ? reason.substring(0, 200) : reason);
+  }
+
+  private void onHeadersTimeout() {
+    headersTimer = null;
+    if (current == null && ch.isActive()) {
+      config.stats().rqHeaderTimeout().inc();
+      ch.close();
+    }
+  }
+
+  private void armIdleTimer() {
+    if (config.idleTimeoutMillis() > 0 && idleTimer == null) {
+      idleTimer = ch.eventLoop().schedule(() -> {
+        idleTimer = null;
+        if (current == null && ch.isActive()) {
+          config.stats().cxIdleTimeout().inc();
+          ch.close();
+        }
+      }, config.idleTimeoutMillis(), TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private void cancelTimers() {
+    if (idleTimer != null) {
+      idleTimer.cancel(false);
+      idleTimer = null;
+    }
+    if (headersTimer != null) {
+      headersTimer.cancel(false);
+      headersTimer = null;
+    }
+  }
+
+  void drain() {
+    draining = true;
+    if (current == null && !tunnelMode) {
+      config.stats().cxDrainClose().inc();
+      closing = true;
+      ch.close();
+    }
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (current != null) {
+      current.onDownstreamWritabilityChanged();
+    }
+    ctx.fireChannelWritabilityChanged();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    cancelTimers();
+    closing = true;
+    if (current != null && !current.ended()) {
+      current.onDownstreamReset(false);
+    }
+    Object o;
+    while ((o = queued.poll()) != null) {
+      ReferenceCountUtil.release(o);
+    }
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    ch.close();
+  }
+
+  // ---------------------------------------------------------------- Downstream
+
+  @Override
+  public Channel channel() {
+    return ch;
+  }
+
+  @Override
+  public DownstreamConnection connection() {
+    return conn;
+  }
+
+  @Override
+  public boolean http2() {
+    return false;
+  }
+
+  @Override
+  public void pauseReading(int reason) {
+    pauseMask |= reason;
+    ch.config().setAutoRead(false);
+  }
+
+  @Override
+  public void resumeReading(int reason) {
+    pauseMask &= ~reason;
+    if (pauseMask == 0 && !ch.config().isAutoRead()) {
+      ch.config().setAutoRead(true);
+    }
+  }
+
+  @Override
+  public boolean closeAfterResponse() {
+    return draining || clientClose;
+  }
+
+  @Override
+  public void streamEnded(ActiveStream stream, boolean close) {
+    if (stream != current) {
+      return;
+    }
+    current = null;
+    if (close || draining || clientClose || tunnelMode) {
+      if (draining) {
+        config.stats().cxDrainClose().inc();
+      }
+      closing = true;
+      ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+      return;
+    }
+    pauseMask = 0;
+    Object o;
+    while (current == null || !(current.requestComplete() || current.ended())) {
+      o = queued.poll();
+      if (o == null) {
+        break;
+      }
+      dispatch(o);
+    }
+    if (current == null) {
+      armIdleTimer();
+    }
+    if (current == null || !current.requestComplete()) {
+      ch.config().setAutoRead(pauseMask == 0);
+      if (pauseMask == 0) {
+        ch.read();
+      }
+    }
+  }
+
+  @Override
+  public void reset() {
+    closing = true;
+    ch.close();
+  }
+
+  @Override
+  public void startTunnel() {
+    tunnelMode = true;
+    pauseMask = 0;
+    ch.config().setAutoRead(true);
+    if (ch.pipeline().get(ConnectionSupport.H1_CODEC) != null) {
+      ch.pipeline().remove(ConnectionSupport.H1_CODEC);
+    }
+  }
+}
