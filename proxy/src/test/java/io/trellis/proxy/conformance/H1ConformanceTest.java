@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.awaitility.Awaitility;
@@ -29,6 +30,23 @@ class H1ConformanceTest {
   /** Envoy answers HTTP/1.0 with 426 unless http_protocol_options.accept_http_10 is set; so does Trellis. */
   private static final int HTTP10_REFUSED = 426;
   private static ProxyHarness harness;
+
+  /** Failing cases routed to the owner of io.trellis.proxy.http (Http1Connection / ConnectionSupport). */
+  static final Map<String, String> KNOWN_BUGS = Map.ofEntries(
+      Map.entry("RFC9112-3.2-HOST-DUPLICATE", "two Host fields forwarded instead of 400"),
+      Map.entry("RFC9112-3.2-HOST-DUPLICATE-SAME", "two identical Host fields forwarded instead of 400"),
+      Map.entry("RFC9112-3.2-HOST-INVALID-SPACE", "Host with a space forwarded instead of 400"),
+      Map.entry("RFC9112-3.2-HOST-INVALID-IPLITERAL", "Host '[::1' forwarded instead of 400"),
+      Map.entry("RFC9112-2.3-VERSION-LOWERCASE", "'http/1.1' accepted (Netty's HttpVersion parse is lenient)"),
+      Map.entry("RFC9110-6.2-VERSION-2.0-TEXT", "'HTTP/2.0' in an HTTP/1 request line accepted and proxied"),
+      Map.entry("RFC9112-3-TARGET-CTL", "request-target with 0x01 forwarded to the upstream"),
+      Map.entry("RFC9112-3-DOUBLE-SPACE", "request line with two spaces accepted (lenient whitespace split)"),
+      Map.entry("RFC9112-3.2.2-ABSOLUTE-FORM", "absolute-form target is routed as a path and gets a local 404"),
+      Map.entry("RFC9112-3.2.2-ABSOLUTE-FORM-HOST-MISMATCH", "absolute-form target gets a local 404"),
+      Map.entry("RFC9112-6.3-TE-NOT-CHUNKED", "'Transfer-Encoding: gzip' request forwarded (no body) and the "
+          + "connection kept open with the body bytes unread: must be 400 + close"),
+      Map.entry("RFC9112-7.1-CHUNK-SIZE-LEADING-SPACE", "chunk size ' 5' accepted (Netty trims whitespace); "
+          + "re-framed upstream, so not ambiguous there"));
 
   @BeforeAll
   static void start() throws IOException {
@@ -249,7 +267,8 @@ class H1ConformanceTest {
       c.add(new Cases.Named(id, "MUST", v -> {
         Exchange ex = exchange("POST " + t(id) + chunkedHead + bad[1]);
         List<RecordingUpstream.Request> up = seen(id);
-        boolean ok = ex.firstStatus() == 400 && ex.closed() && up.stream().noneMatch(RecordingUpstream.Request::complete);
+        boolean ok = ex.firstStatus() == 400 && ex.closed()
+            && up.stream().noneMatch(RecordingUpstream.Request::complete);
         v.add(id, "MUST", ok, "sent chunked body " + RecordingUpstream.printable(bad[1]) + " -> " + ex
             + "; upstream " + describe(up) + " (expected 400 + close, no complete request upstream)");
       }));
@@ -342,7 +361,8 @@ class H1ConformanceTest {
     c.add(new Cases.Named("RFC9110-9.3.2-HEAD-NO-BODY", "MUST", v -> {
       String id = "RFC9110-9.3.2-HEAD-NO-BODY";
       try (RawHttp1Client client = RawHttp1Client.connect(harness.address())) {
-        client.send("HEAD " + t(id) + " HTTP/1.1\r\nHost: localhost\r\n\r\n" + get(id + "-next", "Connection: close\r\n"));
+        client.send("HEAD " + t(id) + " HTTP/1.1\r\nHost: localhost\r\n\r\n"
+            + get(id + "-next", "Connection: close\r\n"));
         Exchange ex = client.readAll(READ, true, false);
         boolean ok = ex.responses().size() == 2 && ex.responses().get(0).status() == 200
             && t(id + "-next").equals(ex.responses().get(1).upstreamTarget()) && ex.garbage().isEmpty();
@@ -418,7 +438,7 @@ class H1ConformanceTest {
 
   @TestFactory
   Stream<DynamicTest> h1conf() {
-    Verdicts verdicts = new Verdicts("h1conf");
+    Verdicts verdicts = new Verdicts("h1conf").knownBugs(KNOWN_BUGS);
     Cases.runAll(verdicts, cases(), 6, 5);
     Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> harness.upstream().quietFor(Duration.ofMillis(200)));
     verdicts.print("h1conf: " + verdicts.passed("MUST") + "/" + verdicts.total("MUST") + " MUST pass, "

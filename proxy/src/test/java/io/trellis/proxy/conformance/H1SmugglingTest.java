@@ -147,7 +147,8 @@ class H1SmugglingTest {
         "10000000000000005\r\nhello\r\n0\r\n\r\n", "5\r\nhelloXX\r\n0\r\n\r\n", "5\r\nhello\n0\r\n\r\n",
         "5\nhello\n0\n\n", "5\r\nhello\r\n0\r\n", "5\r\nhello\r\n0\r\nX: y\r\n\r\n", "2\r\nhello\r\n0\r\n\r\n",
         "5\r\nhello\r\n0;ext\r\n\r\n", "5\r\nhello\r\n00\r\n\r\n", "5\r\nhel\r\n0\r\n\r\n",
-        "5\r\nhello\r\n0\r\nTransfer-Encoding: chunked\r\n\r\n", "0x5\r\nhello\r\n0\r\n\r\n", "\r\n5\r\nhello\r\n0\r\n\r\n")) {
+        "5\r\nhello\r\n0\r\nTransfer-Encoding: chunked\r\n\r\n", "0x5\r\nhello\r\n0\r\n\r\n",
+        "\r\n5\r\nhello\r\n0\r\n\r\n")) {
       named.accept("funky-chunk", id -> chunkedBody(id, body));
     }
     return v;
@@ -200,7 +201,8 @@ class H1SmugglingTest {
       List<String> unanswered = up.stream().map(RecordingUpstream.Request::target)
           .filter(t -> !t.startsWith("/v/") && !answered.contains(t)).toList();
       Response first = ex.first();
-      boolean local4xx = first != null && first.upstreamTarget() == null && first.status() >= 400 && first.status() < 500;
+      boolean local4xx = first != null && first.upstreamTarget() == null && first.status() >= 400
+          && first.status() < 500;
       boolean isAmbiguous = !anomalies.isEmpty();
       boolean isDesync = !unanswered.isEmpty();
       String kind;

@@ -30,6 +30,8 @@ import org.junit.jupiter.api.Assumptions;
  */
 final class ProxyHarness implements AutoCloseable {
   static final String LISTENER = "conformance";
+  static final String HCM_TYPE =
+      "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager";
 
   private final RecordingUpstream upstream;
   private final ProxyServer proxy;
@@ -128,7 +130,7 @@ final class ProxyHarness implements AutoCloseable {
             - filters:
               - name: envoy.filters.network.http_connection_manager
                 typed_config:
-                  "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                  "@type": %s
                   stat_prefix: conformance
                   codec_type: AUTO
         %s          route_config:
@@ -152,7 +154,7 @@ final class ProxyHarness implements AutoCloseable {
               endpoints:
               - lb_endpoints:
                 - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}
-        """.formatted(LISTENER, hcmExtra, upstreamPort);
+        """.formatted(LISTENER, HCM_TYPE, hcmExtra, upstreamPort);
   }
 
   InetSocketAddress address() {

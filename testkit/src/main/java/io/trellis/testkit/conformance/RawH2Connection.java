@@ -90,14 +90,20 @@ public final class RawH2Connection implements AutoCloseable {
    * @param body the response body for RESPONSE
    * @param frames how many frames were read while waiting
    */
-  public record Outcome(Kind kind, int errorCode, int status, byte[] body, int frames) {
+  public record Outcome(Kind kind, int errorCode, int status, byte[] body, int frames, boolean closed) {
+    /** h2spec's rule: a connection error shows as GOAWAY with the code, or the connection closing. */
     public boolean connectionError(int code) {
-      return kind == Kind.CLOSED || kind == Kind.GOAWAY && errorCode == code;
+      return kind == Kind.CLOSED || closed || kind == Kind.GOAWAY && errorCode == code;
     }
 
     /** h2spec's rule: a stream error shows as RST_STREAM or GOAWAY with the code, or the connection closing. */
     public boolean streamError(int code) {
-      return kind == Kind.CLOSED || (kind == Kind.GOAWAY || kind == Kind.RST_STREAM) && errorCode == code;
+      return kind == Kind.CLOSED || closed || (kind == Kind.GOAWAY || kind == Kind.RST_STREAM) && errorCode == code;
+    }
+
+    /** Whether the error code was the expected one (not just a close or a GOAWAY with another code). */
+    public boolean exactCode(int code) {
+      return (kind == Kind.GOAWAY || kind == Kind.RST_STREAM) && errorCode == code;
     }
 
     public boolean endedOrRefused() {
@@ -111,7 +117,7 @@ public final class RawH2Connection implements AutoCloseable {
         case RST_STREAM -> "RST_STREAM(" + errorName(errorCode) + ")";
         case RESPONSE -> "response " + status;
         default -> kind.name();
-      };
+      } + (closed && kind != Kind.CLOSED ? "+close" : "");
     }
   }
 
@@ -358,27 +364,43 @@ public final class RawH2Connection implements AutoCloseable {
     return r;
   }
 
-  /** Reads until GOAWAY or close, skipping everything else; TIMEOUT when neither comes. */
+  /**
+   * Reads until GOAWAY or close, skipping everything else; TIMEOUT when neither comes. After a first GOAWAY it keeps
+   * reading (at most one more second, until close) because a server may send a graceful GOAWAY(NO_ERROR) before the
+   * one that carries the error; the outcome reports the first GOAWAY with a non-zero code, else the first one.
+   */
   public Outcome awaitGoawayOrClose(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     int frames = 0;
+    int goaway = -1;
     try {
       while (true) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
-          return new Outcome(Kind.TIMEOUT, -1, -1, new byte[0], frames);
+          return goaway >= 0 ? new Outcome(Kind.GOAWAY, goaway, -1, new byte[0], frames, eof)
+              : new Outcome(Kind.TIMEOUT, -1, -1, new byte[0], frames, eof);
         }
         Frame f = read(Duration.ofNanos(left));
         if (f == null) {
-          return new Outcome(eof ? Kind.CLOSED : Kind.TIMEOUT, -1, -1, new byte[0], frames);
+          if (goaway >= 0) {
+            return new Outcome(Kind.GOAWAY, goaway, -1, new byte[0], frames, eof);
+          }
+          return new Outcome(eof ? Kind.CLOSED : Kind.TIMEOUT, -1, -1, new byte[0], frames, eof);
         }
         frames++;
         if (f.type() == GOAWAY) {
-          return new Outcome(Kind.GOAWAY, f.errorCode(), -1, new byte[0], frames);
+          if (goaway <= 0) {
+            goaway = f.errorCode();
+          }
+          if (goaway > 0) {
+            return new Outcome(Kind.GOAWAY, goaway, -1, new byte[0], frames, eof);
+          }
+          deadline = Math.min(deadline, System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
         }
       }
     } catch (IOException e) {
-      return new Outcome(Kind.CLOSED, -1, -1, new byte[0], frames);
+      return goaway >= 0 ? new Outcome(Kind.GOAWAY, goaway, -1, new byte[0], frames, true)
+          : new Outcome(Kind.CLOSED, -1, -1, new byte[0], frames, true);
     }
   }
 
@@ -395,22 +417,30 @@ public final class RawH2Connection implements AutoCloseable {
       while (true) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
-          return new Outcome(Kind.TIMEOUT, -1, status, body.toByteArray(), frames);
+          return new Outcome(Kind.TIMEOUT, -1, status, body.toByteArray(), frames, eof);
         }
         Frame f = read(Duration.ofNanos(left));
         if (f == null) {
-          return new Outcome(eof ? Kind.CLOSED : Kind.TIMEOUT, -1, status, body.toByteArray(), frames);
+          return new Outcome(eof ? Kind.CLOSED : Kind.TIMEOUT, -1, status, body.toByteArray(), frames, eof);
         }
         frames++;
         if (f.type() == GOAWAY) {
-          return new Outcome(Kind.GOAWAY, f.errorCode(), status, body.toByteArray(), frames);
+          if (f.errorCode() == NO_ERROR && ByteBuffer.wrap(f.payload()).getInt(0) >= streamId) {
+            continue;
+          }
+          if (f.errorCode() == NO_ERROR) {
+            Outcome more = awaitGoawayOrClose(Duration.ofSeconds(1));
+            int code = more.kind() == Kind.GOAWAY ? more.errorCode() : NO_ERROR;
+            return new Outcome(Kind.GOAWAY, code, status, body.toByteArray(), frames + more.frames(), more.closed());
+          }
+          return new Outcome(Kind.GOAWAY, f.errorCode(), status, body.toByteArray(), frames, eof);
         }
         if (f.streamId() != streamId) {
           continue;
         }
         switch (f.type()) {
           case RST_STREAM -> {
-            return new Outcome(Kind.RST_STREAM, f.errorCode(), status, body.toByteArray(), frames);
+            return new Outcome(Kind.RST_STREAM, f.errorCode(), status, body.toByteArray(), frames, eof);
           }
           case HEADERS -> {
             if (f.headers() != null && f.headers().status() != null) {
@@ -420,7 +450,7 @@ public final class RawH2Connection implements AutoCloseable {
               }
             }
             if (f.has(END_STREAM) && status >= 200) {
-              return new Outcome(Kind.RESPONSE, -1, status, body.toByteArray(), frames);
+              return new Outcome(Kind.RESPONSE, -1, status, body.toByteArray(), frames, eof);
             }
           }
           case DATA -> {
@@ -430,7 +460,7 @@ public final class RawH2Connection implements AutoCloseable {
               write(WINDOW_UPDATE, 0, streamId, int32(f.payload().length));
             }
             if (f.has(END_STREAM)) {
-              return new Outcome(Kind.RESPONSE, -1, status, body.toByteArray(), frames);
+              return new Outcome(Kind.RESPONSE, -1, status, body.toByteArray(), frames, eof);
             }
           }
           default -> {
@@ -439,7 +469,7 @@ public final class RawH2Connection implements AutoCloseable {
         }
       }
     } catch (IOException e) {
-      return new Outcome(Kind.CLOSED, -1, status, body.toByteArray(), frames);
+      return new Outcome(Kind.CLOSED, -1, status, body.toByteArray(), frames, true);
     }
   }
 

@@ -229,6 +229,7 @@ public final class RecordingUpstream implements AutoCloseable {
   private void serve(Socket socket, int connId, ByteArrayOutputStream log) {
     try (socket) {
       socket.setTcpNoDelay(true);
+      socket.setSendBufferSize(64 * 1024);
       Reader in = new Reader(socket.getInputStream(), log);
       OutputStream out = socket.getOutputStream();
       for (int seq = 0; !closed; seq++) {

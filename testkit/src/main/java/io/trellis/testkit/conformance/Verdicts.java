@@ -2,9 +2,12 @@ package io.trellis.testkit.conformance;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicTest;
 
 /**
@@ -25,9 +28,20 @@ public final class Verdicts {
 
   private final String suite;
   private final List<Verdict> verdicts = Collections.synchronizedList(new ArrayList<>());
+  private final Map<String, String> knownBugs = new LinkedHashMap<>();
 
   public Verdicts(String suite) {
     this.suite = suite;
+  }
+
+  /**
+   * Cases known to fail because of a proxy bug that is routed to its owner: they still count as failures in the
+   * summary line, but their JUnit test is reported as skipped with {@code bug: reason} (the dynamic-test form of
+   * {@code @Disabled("bug: ...")}) so the build stays green. A known-bug case that passes is reported as passed.
+   */
+  public Verdicts knownBugs(Map<String, String> bugs) {
+    knownBugs.putAll(bugs);
+    return this;
   }
 
   public Verdict add(String id, String level, boolean pass, String detail) {
@@ -58,7 +72,8 @@ public final class Verdicts {
   public String print(String summaryLine) {
     StringBuilder b = new StringBuilder(summaryLine).append('\n');
     for (Verdict v : failures()) {
-      b.append("  FAIL ").append(v.id()).append(" [").append(v.level()).append("] ").append(v.detail()).append('\n');
+      b.append(knownBugs.containsKey(v.id()) ? "  FAIL (known bug) " : "  FAIL ").append(v.id()).append(" [")
+          .append(v.level()).append("] ").append(v.detail()).append('\n');
     }
     b.append("  ").append(suite).append(": ").append(passed(null)).append(" passed, ")
         .append(total(null) - passed(null)).append(" failed");
@@ -71,6 +86,10 @@ public final class Verdicts {
   public Stream<DynamicTest> tests() {
     return all().stream().map(v -> DynamicTest.dynamicTest(v.id() + " [" + v.level() + "]", () -> {
       if (!v.pass()) {
+        String bug = knownBugs.get(v.id());
+        if (bug != null) {
+          Assumptions.abort("bug: " + bug + " -- " + v.detail());
+        }
         Assertions.fail(v.id() + ": " + v.detail());
       }
     }));
