@@ -1,5 +1,8 @@
 package io.trellis.proxy.conformance;
 
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.trellis.testkit.LeakDetectionExtension;
 import io.trellis.testkit.conformance.Verdicts;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +22,38 @@ final class Cases {
   record Named(String id, String level, Case body) {}
 
   private Cases() {}
+
+  /**
+   * Diagnostic mode ({@code -Dconformance.attributeLeaks=true}): runs the cases one at a time and, after each, forces
+   * the leak detector to report, printing {@code LEAK-ATTRIBUTED <case>} when the case made the proxy leak.
+   */
+  private static void attributeLeaks(Verdicts verdicts, List<Named> cases) {
+    LeakDetectionExtension.install();
+    for (Named c : cases) {
+      int before = LeakDetectionExtension.leaks().size();
+      try {
+        c.body().run(verdicts);
+      } catch (Exception | AssertionError e) {
+        verdicts.add(c.id(), c.level(), false, "case threw " + e);
+      }
+      for (int i = 0; i < 3; i++) {
+        System.gc();
+        for (int j = 0; j < 200; j++) {
+          PooledByteBufAllocator.DEFAULT.directBuffer(16).release();
+          ByteBufAllocator.DEFAULT.directBuffer(16).release();
+        }
+        try {
+          Thread.sleep(50);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+      if (LeakDetectionExtension.leaks().size() > before) {
+        System.out.println("LEAK-ATTRIBUTED " + c.id());
+      }
+    }
+  }
 
   /**
    * Runs the cases whose id matches the system property {@code conformance.only} (a regex; all when unset) and not
@@ -41,6 +76,10 @@ final class Cases {
   }
 
   static void runAll(Verdicts verdicts, List<Named> cases, int parallelism, long perCaseSeconds) {
+    if (Boolean.getBoolean("conformance.attributeLeaks")) {
+      attributeLeaks(verdicts, cases);
+      return;
+    }
     List<Future<?>> futures = new ArrayList<>();
     try (ExecutorService pool = Executors.newFixedThreadPool(parallelism, Thread.ofVirtual().factory())) {
       for (Named c : cases) {

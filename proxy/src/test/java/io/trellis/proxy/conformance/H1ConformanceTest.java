@@ -439,7 +439,7 @@ class H1ConformanceTest {
   @TestFactory
   Stream<DynamicTest> h1conf() {
     Verdicts verdicts = new Verdicts("h1conf").knownBugs(KNOWN_BUGS);
-    Cases.runAll(verdicts, cases(), 6, 5);
+    Cases.runAll(verdicts, cases(), 6, 5, Map.of());
     Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> harness.upstream().quietFor(Duration.ofMillis(200)));
     verdicts.print("h1conf: " + verdicts.passed("MUST") + "/" + verdicts.total("MUST") + " MUST pass, "
         + verdicts.passed("SHOULD") + "/" + verdicts.total("SHOULD") + " SHOULD");

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -174,7 +175,7 @@ class H1SmugglingTest {
         }
       }));
     }
-    Cases.runAll(sent, cases, 16, 4);
+    Cases.runAll(sent, cases, 16, 4, Map.of());
     Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> harness.upstream().quietFor(Duration.ofMillis(300)));
 
     Verdicts verdicts = new Verdicts("smuggling");
