@@ -21,8 +21,8 @@ import java.util.stream.Collectors;
 /**
  * The validation rules written into Envoy's API ({@code protoc-gen-validate} annotations such as
  * {@code (validate.rules).string.min_len = 1} or {@code duration.gt = {}}), which Envoy checks on every config it
- * loads. Trellis checks the common kinds on the fields it supports, so that a config Envoy rejects is rejected here too:
- * required messages and oneofs, string and bytes lengths, header-safe strings, numeric bounds, durations, list and map
+ * loads. Trellis checks the common kinds on the fields it supports, so that a config Envoy rejects is rejected here
+ * too: required messages and oneofs, string and bytes lengths, header-safe strings, numeric bounds, durations, list and map
  * sizes. Rule kinds not listed here are not checked.
  */
 final class ApiRules {
@@ -62,7 +62,8 @@ final class ApiRules {
         int n = message.getRepeatedFieldCount(field);
         var map = rules.getMap();
         if (map.hasMinPairs() && n < map.getMinPairs() && !(map.getIgnoreEmpty() && n == 0)) {
-          error(fieldPath, "must have at least " + map.getMinPairs() + " entr" + (map.getMinPairs() == 1 ? "y" : "ies"));
+          error(fieldPath, "must have at least " + map.getMinPairs() + " entr"
+              + (map.getMinPairs() == 1 ? "y" : "ies"));
         }
         if (map.hasMaxPairs() && n > map.getMaxPairs()) {
           error(fieldPath, "must have at most " + map.getMaxPairs() + " entries, got " + n);
@@ -224,8 +225,7 @@ final class ApiRules {
       return;
     }
     if (gt != null && v.compareTo(gt) <= 0) {
-      error(path, "must be greater than " + plain(gt) + (lt != null || lte != null ? range(null, lt, lte) : "")
-          + ", got " + plain(v));
+      error(path, "must be greater than " + plain(gt) + ", got " + plain(v));
     } else if (gte != null && v.compareTo(gte) < 0) {
       error(path, "must be at least " + plain(gte) + ", got " + plain(v));
     } else if (lt != null && v.compareTo(lt) >= 0) {
@@ -233,10 +233,6 @@ final class ApiRules {
     } else if (lte != null && v.compareTo(lte) > 0) {
       error(path, "must be at most " + plain(lte) + ", got " + plain(v));
     }
-  }
-
-  private static String range(BigDecimal unused, BigDecimal lt, BigDecimal lte) {
-    return lt != null ? " and less than " + plain(lt) : " and at most " + plain(lte);
   }
 
   private void duration(Validate.DurationRules rules, Duration d, String path) {
@@ -254,13 +250,18 @@ final class ApiRules {
 
   private static BigDecimal decimal(FieldDescriptor field, Object value) {
     return switch (value) {
-      case Integer i -> field.getType() == FieldDescriptor.Type.UINT32 || field.getType() == FieldDescriptor.Type.FIXED32
-          ? BigDecimal.valueOf(Integer.toUnsignedLong(i)) : BigDecimal.valueOf(i);
-      case Long l -> field.getType() == FieldDescriptor.Type.UINT64 || field.getType() == FieldDescriptor.Type.FIXED64
-          ? new BigDecimal(Long.toUnsignedString(l)) : BigDecimal.valueOf(l);
+      case Integer i -> unsigned(field) ? BigDecimal.valueOf(Integer.toUnsignedLong(i)) : BigDecimal.valueOf(i);
+      case Long l -> unsigned(field) ? new BigDecimal(Long.toUnsignedString(l)) : BigDecimal.valueOf(l);
       case Float f -> Float.isFinite(f) ? new BigDecimal(Float.toString(f)) : null;
       case Double d -> Double.isFinite(d) ? BigDecimal.valueOf(d) : null;
       default -> null;
+    };
+  }
+
+  private static boolean unsigned(FieldDescriptor field) {
+    return switch (field.getType()) {
+      case UINT32, FIXED32, UINT64, FIXED64 -> true;
+      default -> false;
     };
   }
 
