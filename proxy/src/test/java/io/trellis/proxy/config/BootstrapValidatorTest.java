@@ -168,9 +168,9 @@ class BootstrapValidatorTest {
           - name: ""
         """)).containsExactly(
         "t.yaml: static_resources.clusters[0].load_assignment.cluster_name: must not be empty (a rule of Envoy's API) "
-            + "[TRLS0055]",
+            + "[TRLS0056]",
         "t.yaml: static_resources.clusters[1].load_assignment.cluster_name: must not be empty (a rule of Envoy's API) "
-            + "[TRLS0055]",
+            + "[TRLS0056]",
         "t.yaml: static_resources.clusters[0].load_assignment.endpoints[0].lb_endpoints[0].endpoint.address."
             + "socket_address.address: 'db.local' is not an IP address (a listener, the admin server and a STATIC "
             + "cluster's endpoints need an IP literal; use a STRICT_DNS or LOGICAL_DNS cluster for host names) "
@@ -198,9 +198,9 @@ class BootstrapValidatorTest {
                   weighted_clusters: {clusters: [{name: c, weight: 0}, {name: nope, weight: 0}]}
         """ + CLUSTER_C)).containsExactly(
         "t.yaml: static_resources.listeners[0].filter_chains[0].filters[0].typed_config.weighted_clusters.clusters[0]"
-            + ".weight: must be at least 1, got 0 (a rule of Envoy's API) [TRLS0055]",
+            + ".weight: must be at least 1, got 0 (a rule of Envoy's API) [TRLS0056]",
         "t.yaml: static_resources.listeners[0].filter_chains[0].filters[0].typed_config.weighted_clusters.clusters[1]"
-            + ".weight: must be at least 1, got 0 (a rule of Envoy's API) [TRLS0055]",
+            + ".weight: must be at least 1, got 0 (a rule of Envoy's API) [TRLS0056]",
         "t.yaml: static_resources.listeners[0].filter_chains[0].filters[0].typed_config.weighted_clusters.clusters[1]"
             + ".name: cluster 'nope' is not defined (defined clusters: c) [TRLS0043]",
         "t.yaml: static_resources.listeners[0].filter_chains[0].filters[0].typed_config.weighted_clusters: the "
@@ -272,11 +272,11 @@ class BootstrapValidatorTest {
           virtual_hosts: [{name: v, domains: ["*"], routes: [{match: {prefix: /}, route: {cluster: c}}]}]
         """).replace("stat_prefix: s", "stat_prefix: \"\"");
     assertThat(validationErrors(yaml)).containsExactly(
-        P + "stat_prefix: must not be empty (a rule of Envoy's API) [TRLS0055]",
-        P + "route_config.response_headers_to_add[0].header.key: must not be empty (a rule of Envoy's API) [TRLS0055]",
+        P + "stat_prefix: must not be empty (a rule of Envoy's API) [TRLS0056]",
+        P + "route_config.response_headers_to_add[0].header.key: must not be empty (a rule of Envoy's API) [TRLS0056]",
         P + "route_config.response_headers_to_add[0].header.value: is not a valid HTTP header value (no NUL, CR or "
-            + "LF) (a rule of Envoy's API) [TRLS0055]",
+            + "LF) (a rule of Envoy's API) [TRLS0056]",
         P + "http2_protocol_options.max_concurrent_streams: must be at least 1, got 0 (a rule of Envoy's API) "
-            + "[TRLS0055]");
+            + "[TRLS0056]");
   }
 }
