@@ -693,6 +693,9 @@ final class ActiveStream implements HttpFilter.Callbacks {
     }
     int code = out.status().code();
     if (!down.http2()) {
+      // Answer in the downstream's protocol whatever the upstream spoke (HTTP/1.0 requests are refused with 426, so
+      // an HTTP/1 downstream is always HTTP/1.1); a close-delimited upstream body is re-framed as chunked below.
+      out.setProtocolVersion(HttpVersion.HTTP_1_1);
       if (!full && !h.contains(HttpHeaderNames.CONTENT_LENGTH) && !noBody(code) && !head) {
         HttpUtil.setTransferEncodingChunked(out, true);
       }

@@ -1,6 +1,7 @@
 package io.trellis.proxy.listener;
 
 import io.trellis.common.ConfigException;
+import io.trellis.proxy.config.ConfigCode;
 import io.trellis.common.Diagnostic;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -36,7 +37,7 @@ final class FilterChainMatcher {
       for (String key : keys(c)) {
         Integer prev = seen.putIfAbsent(key, i);
         if (prev != null && prev != i) {
-          problems.add(Diagnostic.at("TRLS0140", paths.get(i) + ".filter_chain_match",
+          problems.add(Diagnostic.at(ConfigCode.DUPLICATE_FILTER_CHAIN_MATCH.code(), paths.get(i) + ".filter_chain_match",
               "filter chain '" + c.name() + "' has the same matching rules as filter chain '"
                   + chains.get(prev).name() + "' (" + paths.get(prev) + "): multiple filter chains with the same "
                   + "matching rules are defined (" + key + ")"));

@@ -9,6 +9,7 @@ import io.envoyproxy.envoy.config.listener.v3.ListenerFilter;
 import io.envoyproxy.envoy.extensions.filters.listener.http_inspector.v3.HttpInspector;
 import io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector;
 import io.trellis.common.ConfigException;
+import io.trellis.proxy.config.ConfigCode;
 import io.trellis.proxy.accesslog.AccessLog;
 import io.trellis.proxy.accesslog.AccessLogs;
 import io.trellis.proxy.network.NetworkFilters;
@@ -75,7 +76,7 @@ record ListenerConfig(String name, String path, InetSocketAddress address, Strin
         }
         http = true;
       } else {
-        throw ConfigException.of("TRLS0141", fp + (type.isEmpty() ? ".name" : ".typed_config.@type"),
+        throw ConfigException.of(ConfigCode.WRONG_SLOT.code(), fp + (type.isEmpty() ? ".name" : ".typed_config.@type"),
             "listener filter '" + (type.isEmpty() ? f.getName() : type) + "' is not supported (supported: "
                 + TLS_INSPECTOR + ", " + HTTP_INSPECTOR + ")");
       }
@@ -91,7 +92,7 @@ record ListenerConfig(String name, String path, InetSocketAddress address, Strin
         ? chain(l.getDefaultFilterChain(), path + ".default_filter_chain", "default_filter_chain", tls, http, context)
         : null;
     if (chains.isEmpty() && defaultChain == null) {
-      throw ConfigException.of("TRLS0142", path + ".filter_chains",
+      throw ConfigException.of(ConfigCode.NO_FILTER_CHAINS.code(), path + ".filter_chains",
           "listener '" + name + "' has no filter_chains and no default_filter_chain");
     }
     long timeout = l.hasListenerFiltersTimeout() ? millis(l.getListenerFiltersTimeout()) : 15_000;
@@ -111,7 +112,7 @@ record ListenerConfig(String name, String path, InetSocketAddress address, Strin
     try {
       SupportedFields.check(f.getTypedConfig().unpack(type), fp + ".typed_config", fields);
     } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-      throw ConfigException.of("TRLS0141", fp + ".typed_config", "cannot decode: " + e.getMessage());
+      throw ConfigException.of(ConfigCode.WRONG_SLOT.code(), fp + ".typed_config", "cannot decode: " + e.getMessage());
     }
   }
 
@@ -125,22 +126,22 @@ record ListenerConfig(String name, String path, InetSocketAddress address, Strin
     for (String n : m.getServerNamesList()) {
       String lower = n.toLowerCase(Locale.ROOT);
       if (lower.contains("*") && !(lower.startsWith("*.") && lower.indexOf('*', 1) < 0)) {
-        throw ConfigException.of("TRLS0143", mp + ".server_names", "server name '" + n
+        throw ConfigException.of(ConfigCode.BAD_FORMAT.code(), mp + ".server_names", "server name '" + n
             + "' is not supported: use an exact name or a leading wildcard such as *.example.com");
       }
       names.add(lower);
     }
     String transport = m.getTransportProtocol();
     if (!names.isEmpty() && !tlsInspector) {
-      throw ConfigException.of("TRLS0144", mp + ".server_names", "matching on server_names needs the listener "
+      throw ConfigException.of(ConfigCode.MISSING_VALUE.code(), mp + ".server_names", "matching on server_names needs the listener "
           + "filter " + TLS_INSPECTOR + " (without it no connection has a server name and the chain never matches)");
     }
     if (transport.equals("tls") && !tlsInspector) {
-      throw ConfigException.of("TRLS0144", mp + ".transport_protocol", "transport_protocol 'tls' needs the listener "
+      throw ConfigException.of(ConfigCode.MISSING_VALUE.code(), mp + ".transport_protocol", "transport_protocol 'tls' needs the listener "
           + "filter " + TLS_INSPECTOR);
     }
     if (m.getApplicationProtocolsCount() > 0 && !tlsInspector && !httpInspector) {
-      throw ConfigException.of("TRLS0144", mp + ".application_protocols", "matching on application_protocols needs "
+      throw ConfigException.of(ConfigCode.MISSING_VALUE.code(), mp + ".application_protocols", "matching on application_protocols needs "
           + "the listener filter " + TLS_INSPECTOR + " or " + HTTP_INSPECTOR);
     }
     DownstreamTls tls = fc.hasTransportSocket()
@@ -154,14 +155,14 @@ record ListenerConfig(String name, String path, InetSocketAddress address, Strin
 
   private static InetSocketAddress address(Listener l, String path) throws ConfigException {
     if (!l.getAddress().hasSocketAddress()) {
-      throw ConfigException.of("TRLS0145", path + ".address", "a listener needs address.socket_address "
+      throw ConfigException.of(ConfigCode.BAD_ADDRESS.code(), path + ".address", "a listener needs address.socket_address "
           + "(pipe and envoy_internal_address are not supported)");
     }
     SocketAddress sa = l.getAddress().getSocketAddress();
     String ap = path + ".address.socket_address";
     SupportedFields.check(sa, ap, Set.of("address", "port_value", "protocol", "ipv4_compat"));
     if (sa.getProtocol() != SocketAddress.Protocol.TCP) {
-      throw ConfigException.of("TRLS0145", ap + ".protocol", "only TCP listeners are supported");
+      throw ConfigException.of(ConfigCode.BAD_ADDRESS.code(), ap + ".protocol", "only TCP listeners are supported");
     }
     try {
       // Literal IPs only, as Envoy: no DNS for listener addresses.
@@ -171,7 +172,7 @@ record ListenerConfig(String name, String path, InetSocketAddress address, Strin
       String host = sa.getAddress().replace("[", "").replace("]", "");
       return new InetSocketAddress(InetAddress.getByName(host), sa.getPortValue());
     } catch (UnknownHostException e) {
-      throw ConfigException.of("TRLS0145", ap + ".address", "'" + sa.getAddress()
+      throw ConfigException.of(ConfigCode.BAD_ADDRESS.code(), ap + ".address", "'" + sa.getAddress()
           + "' is not an IP address (listeners bind to IPv4 or IPv6 literals such as 0.0.0.0 or ::)");
     }
   }

@@ -9,6 +9,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.trellis.common.ConfigException;
+import io.trellis.proxy.config.ConfigCode;
 import io.trellis.common.Diagnostic;
 import io.trellis.proxy.server.FactoryContext;
 import io.trellis.proxy.server.Transport;
@@ -56,7 +57,7 @@ public final class ListenerManager implements AutoCloseable {
       try {
         ListenerConfig c = ListenerConfig.create(listeners.get(i), path, context);
         if (!names.add(c.name())) {
-          problems.add(Diagnostic.at("TRLS0146", path + ".name", "listener name '" + c.name()
+          problems.add(Diagnostic.at(ConfigCode.DUPLICATE_LISTENER.code(), path + ".name", "listener name '" + c.name()
               + "' is used by another listener; names must be unique"));
         }
         configs.add(c);
@@ -107,7 +108,7 @@ public final class ListenerManager implements AutoCloseable {
       Throwable cause = f.cause();
       String why = cause instanceof BindException || String.valueOf(cause.getMessage()).contains("in use")
           ? "address already in use" : String.valueOf(cause.getMessage());
-      throw ConfigException.of("TRLS0147", config.path() + ".address", "listener '" + config.name()
+      throw ConfigException.of(ConfigCode.ADDRESS_IN_USE.code(), config.path() + ".address", "listener '" + config.name()
           + "' cannot bind " + hostPort(config.address()) + ": " + why);
     }
     InetSocketAddress actual = (InetSocketAddress) f.channel().localAddress();

@@ -6,6 +6,7 @@ import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.trellis.common.ConfigException;
+import io.trellis.proxy.config.ConfigCode;
 import io.trellis.proxy.http.HttpConnectionManagerFactory;
 import io.trellis.proxy.server.FactoryContext;
 import io.trellis.proxy.tcp.TcpProxyFactory;
@@ -28,7 +29,7 @@ public final class NetworkFilters {
       throws ConfigException {
     SupportedFields.check(proto, path, Set.of("name", "typed_config"));
     if (!proto.hasTypedConfig()) {
-      throw ConfigException.of("TRLS0110", path + ".typed_config", "network filter '" + proto.getName()
+      throw ConfigException.of(ConfigCode.WRONG_SLOT.code(), path + ".typed_config", "network filter '" + proto.getName()
           + "' has no typed_config; supported: " + TCP_PROXY + ", " + HCM);
     }
     Any any = proto.getTypedConfig();
@@ -41,9 +42,9 @@ public final class NetworkFilters {
         return HttpConnectionManagerFactory.create(any.unpack(HttpConnectionManager.class), typedPath, context);
       }
     } catch (InvalidProtocolBufferException e) {
-      throw ConfigException.of("TRLS0111", typedPath, "cannot decode " + any.getTypeUrl() + ": " + e.getMessage());
+      throw ConfigException.of(ConfigCode.UNDECODABLE_ANY.code(), typedPath, "cannot decode " + any.getTypeUrl() + ": " + e.getMessage());
     }
-    throw ConfigException.of("TRLS0110", typedPath + ".@type", "network filter type '" + any.getTypeUrl()
+    throw ConfigException.of(ConfigCode.WRONG_SLOT.code(), typedPath + ".@type", "network filter type '" + any.getTypeUrl()
         + "' is not supported (supported: " + TCP_PROXY + ", " + HCM + ")");
   }
 
@@ -54,7 +55,7 @@ public final class NetworkFilters {
   public static List<NetworkFilterFactory> createChain(List<Filter> filters, String path, FactoryContext context)
       throws ConfigException {
     if (filters.isEmpty()) {
-      throw ConfigException.of("TRLS0112", path + ".filters", "a filter chain needs a terminal network filter "
+      throw ConfigException.of(ConfigCode.NOT_TERMINAL.code(), path + ".filters", "a filter chain needs a terminal network filter "
           + "(envoy.filters.network.tcp_proxy or envoy.filters.network.http_connection_manager)");
     }
     List<NetworkFilterFactory> out = new ArrayList<>();
@@ -62,7 +63,7 @@ public final class NetworkFilters {
       String fp = path + ".filters[" + i + "]";
       NetworkFilterFactory f = create(filters.get(i), fp, context);
       if (i < filters.size() - 1) {
-        throw ConfigException.of("TRLS0113", fp, "terminal filter '" + filters.get(i).getName()
+        throw ConfigException.of(ConfigCode.NOT_TERMINAL.code(), fp, "terminal filter '" + filters.get(i).getName()
             + "' must be the last filter of the chain");
       }
       out.add(f);

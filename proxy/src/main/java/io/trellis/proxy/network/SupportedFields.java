@@ -3,6 +3,7 @@ package io.trellis.proxy.network;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
 import io.trellis.common.ConfigException;
+import io.trellis.proxy.config.ConfigCode;
 import io.trellis.common.Diagnostic;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +19,7 @@ public final class SupportedFields {
   private SupportedFields() {}
 
   /** Code of the diagnostic for a field that is set but not implemented. */
-  public static final String UNSUPPORTED = "TRLS0101";
+  public static final String UNSUPPORTED = ConfigCode.UNSUPPORTED_FIELD.code();
 
   public static void check(Message message, String path, Set<String> supported) throws ConfigException {
     List<Diagnostic> problems = new ArrayList<>();

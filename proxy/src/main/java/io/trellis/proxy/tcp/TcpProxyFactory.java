@@ -3,6 +3,7 @@ package io.trellis.proxy.tcp;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.netty.channel.Channel;
 import io.trellis.common.ConfigException;
+import io.trellis.proxy.config.ConfigCode;
 import io.trellis.proxy.accesslog.AccessLog;
 import io.trellis.proxy.accesslog.AccessLogs;
 import io.trellis.proxy.network.DownstreamConnection;
@@ -34,7 +35,7 @@ public final class TcpProxyFactory {
       throws ConfigException {
     SupportedFields.check(config, path, FIELDS);
     if (config.getStatPrefix().isEmpty()) {
-      throw ConfigException.of("TRLS0150", path + ".stat_prefix", "tcp_proxy needs a stat_prefix");
+      throw ConfigException.of(ConfigCode.MISSING_VALUE.code(), path + ".stat_prefix", "tcp_proxy needs a stat_prefix");
     }
     List<String> names = new ArrayList<>();
     long[] cumulative;
@@ -48,7 +49,7 @@ public final class TcpProxyFactory {
         String wp = path + ".weighted_clusters";
         SupportedFields.check(wc, wp, Set.of("clusters"));
         if (wc.getClustersCount() == 0) {
-          throw ConfigException.of("TRLS0151", wp + ".clusters", "weighted_clusters needs at least one cluster");
+          throw ConfigException.of(ConfigCode.ZERO_WEIGHTS.code(), wp + ".clusters", "weighted_clusters needs at least one cluster");
         }
         cumulative = new long[wc.getClustersCount()];
         long total = 0;
@@ -56,24 +57,24 @@ public final class TcpProxyFactory {
           var c = wc.getClusters(i);
           SupportedFields.check(c, wp + ".clusters[" + i + "]", Set.of("name", "weight"));
           if (c.getName().isEmpty()) {
-            throw ConfigException.of("TRLS0151", wp + ".clusters[" + i + "].name", "cluster name is empty");
+            throw ConfigException.of(ConfigCode.ZERO_WEIGHTS.code(), wp + ".clusters[" + i + "].name", "cluster name is empty");
           }
           total += c.getWeight();
           cumulative[i] = total;
           names.add(c.getName());
         }
         if (total == 0) {
-          throw ConfigException.of("TRLS0151", wp, "the weights of weighted_clusters add up to 0");
+          throw ConfigException.of(ConfigCode.ZERO_WEIGHTS.code(), wp, "the weights of weighted_clusters add up to 0");
         }
       }
-      default -> throw ConfigException.of("TRLS0151", path, "tcp_proxy needs cluster or weighted_clusters");
+      default -> throw ConfigException.of(ConfigCode.ZERO_WEIGHTS.code(), path, "tcp_proxy needs cluster or weighted_clusters");
     }
     long idle = config.hasIdleTimeout() ? millis(config.getIdleTimeout()) : DEFAULT_IDLE_MILLIS;
     long maxDuration = config.hasMaxDownstreamConnectionDuration()
         ? millis(config.getMaxDownstreamConnectionDuration()) : 0;
     int attempts = config.hasMaxConnectAttempts() ? config.getMaxConnectAttempts().getValue() : 1;
     if (attempts < 1) {
-      throw ConfigException.of("TRLS0152", path + ".max_connect_attempts", "must be at least 1");
+      throw ConfigException.of(ConfigCode.BAD_NUMBER.code(), path + ".max_connect_attempts", "must be at least 1");
     }
     AccessLog log = AccessLogs.create(config.getAccessLogList(), path + ".access_log", context);
     Settings settings = new Settings(TcpProxyStats.create(context.stats(), "tcp." + config.getStatPrefix() + "."),

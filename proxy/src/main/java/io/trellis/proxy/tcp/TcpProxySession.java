@@ -100,7 +100,6 @@ final class TcpProxySession {
   private void connect() {
     Host host = cluster.chooseHost(downstream.eventLoop(), LoadBalancerContext.NONE);
     if (host == null) {
-      clusterCounters.noneHealthy().inc();
       info.setFlag(ResponseFlag.NO_HEALTHY_UPSTREAM);
       info.failureReason = "tcp_proxy: " + ResponseFlag.NO_HEALTHY_UPSTREAM.reason() + " '" + cluster.name() + "'";
       downstream.close();
@@ -376,6 +375,12 @@ final class TcpProxySession {
 
   /** Bytes from the upstream to the client. */
   private final class UpstreamHandler extends ChannelInboundHandlerAdapter {
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+      // before the first read, so an early FIN from the upstream is a half-close and not a close
+      ctx.channel().config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
       if (!(msg instanceof ByteBuf buf)) {

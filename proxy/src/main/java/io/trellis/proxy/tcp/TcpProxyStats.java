@@ -21,14 +21,13 @@ record TcpProxyStats(Counter cxTotal, Counter noRoute, Counter txBytes, Counter 
 
   /**
    * The cluster stats tcp_proxy itself counts (Envoy does the same); connection counts (upstream_cx_total,
-   * upstream_cx_connect_fail...) are the cluster's own, counted in {@link Cluster#connect}.
+   * upstream_cx_connect_fail...) and upstream_cx_none_healthy are the cluster's own ({@link Cluster#connect},
+   * {@link Cluster#chooseHost}).
    */
-  record ClusterCounters(Counter noneHealthy, Counter connectAttemptsExceeded, Counter pausedReading,
-      Counter resumedReading) {
+  record ClusterCounters(Counter connectAttemptsExceeded, Counter pausedReading, Counter resumedReading) {
     static ClusterCounters create(Cluster c) {
       StatsStore.Scope s = c.stats();
-      return new ClusterCounters(s.counter("upstream_cx_none_healthy"),
-          s.counter("upstream_cx_connect_attempts_exceeded"), s.counter("upstream_flow_control_paused_reading_total"),
+      return new ClusterCounters(s.counter("upstream_cx_connect_attempts_exceeded"), s.counter("upstream_flow_control_paused_reading_total"),
           s.counter("upstream_flow_control_resumed_reading_total"));
     }
   }

@@ -16,6 +16,7 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.util.ReferenceCountUtil;
 import io.trellis.common.ConfigException;
+import io.trellis.proxy.config.ConfigCode;
 import io.trellis.proxy.network.SupportedFields;
 import java.security.KeyStore;
 import java.security.PrivateKey;
@@ -59,7 +60,7 @@ public final class DownstreamTlsContextFactory {
       if (socket.getName().isEmpty() || socket.getName().equals("envoy.transport_sockets.raw_buffer")) {
         return null;
       }
-      throw ConfigException.of("TRLS0130", path + ".typed_config", "transport socket '" + socket.getName()
+      throw ConfigException.of(ConfigCode.WRONG_SLOT.code(), path + ".typed_config", "transport socket '" + socket.getName()
           + "' needs a typed_config (" + TYPE_URL + ")");
     }
     String type = socket.getTypedConfig().getTypeUrl();
@@ -67,13 +68,13 @@ public final class DownstreamTlsContextFactory {
       return null;
     }
     if (!type.equals(TYPE_URL)) {
-      throw ConfigException.of("TRLS0130", path + ".typed_config.@type", "transport socket type '" + type
+      throw ConfigException.of(ConfigCode.WRONG_SLOT.code(), path + ".typed_config.@type", "transport socket type '" + type
           + "' is not supported on listeners (supported: " + TYPE_URL + ", " + RAW_BUFFER + ")");
     }
     try {
       return create(socket.getTypedConfig().unpack(DownstreamTlsContext.class), path + ".typed_config");
     } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-      throw ConfigException.of("TRLS0130", path + ".typed_config", "cannot decode DownstreamTlsContext: " + e);
+      throw ConfigException.of(ConfigCode.WRONG_SLOT.code(), path + ".typed_config", "cannot decode DownstreamTlsContext: " + e);
     }
   }
 
@@ -83,7 +84,7 @@ public final class DownstreamTlsContextFactory {
     String cp = path + ".common_tls_context";
     SupportedFields.check(common, cp, COMMON_FIELDS);
     if (common.getTlsCertificatesCount() == 0) {
-      throw ConfigException.of("TRLS0131", cp + ".tls_certificates",
+      throw ConfigException.of(ConfigCode.MISSING_VALUE.code(), cp + ".tls_certificates",
           "a downstream TLS context needs at least one certificate (certificate_chain and private_key)");
     }
     try {
@@ -95,7 +96,7 @@ public final class DownstreamTlsContextFactory {
         String tp = cp + ".tls_certificates[" + i + "]";
         SupportedFields.check(tc, tp, CERT_FIELDS);
         if (!tc.hasCertificateChain() || !tc.hasPrivateKey()) {
-          throw ConfigException.of("TRLS0131", tp, "certificate_chain and private_key are both required");
+          throw ConfigException.of(ConfigCode.MISSING_VALUE.code(), tp, "certificate_chain and private_key are both required");
         }
         List<X509Certificate> chain = DownstreamTlsMaterial.certificates(tc.getCertificateChain(),
             tp + ".certificate_chain");
@@ -117,7 +118,7 @@ public final class DownstreamTlsContextFactory {
         String vp = cp + ".validation_context";
         SupportedFields.check(vc, vp, VALIDATION_FIELDS);
         if (!vc.hasTrustedCa()) {
-          throw ConfigException.of("TRLS0132", vp + ".trusted_ca", "validation_context needs trusted_ca");
+          throw ConfigException.of(ConfigCode.MISSING_VALUE.code(), vp + ".trusted_ca", "validation_context needs trusted_ca");
         }
         List<X509Certificate> cas = DownstreamTlsMaterial.certificates(vc.getTrustedCa(), vp + ".trusted_ca");
         KeyStore trust = KeyStore.getInstance("PKCS12");
@@ -130,7 +131,7 @@ public final class DownstreamTlsContextFactory {
         b.trustManager(tmf);
         b.clientAuth(requireClient ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL);
       } else if (requireClient) {
-        throw ConfigException.of("TRLS0132", path + ".require_client_certificate",
+        throw ConfigException.of(ConfigCode.MISSING_VALUE.code(), path + ".require_client_certificate",
             "require_client_certificate needs common_tls_context.validation_context.trusted_ca");
       }
 
@@ -177,7 +178,7 @@ public final class DownstreamTlsContextFactory {
     } catch (ConfigException e) {
       throw e;
     } catch (Exception e) {
-      throw ConfigException.of("TRLS0133", cp, "cannot build the TLS context: " + e.getMessage()
+      throw ConfigException.of(ConfigCode.BAD_FORMAT.code(), cp, "cannot build the TLS context: " + e.getMessage()
           + (common.getTlsParams().getCipherSuitesCount() > 0 ? " (check tls_params.cipher_suites)" : ""));
     }
   }
@@ -190,7 +191,7 @@ public final class DownstreamTlsContextFactory {
       case TLSv1_1 -> 1;
       case TLSv1_2 -> 2;
       case TLSv1_3 -> 3;
-      default -> throw ConfigException.of("TRLS0134", path + ".tls_minimum_protocol_version", "unknown version");
+      default -> throw ConfigException.of(ConfigCode.BAD_ENUM.code(), path + ".tls_minimum_protocol_version", "unknown version");
     };
     int max = switch (params.getTlsMaximumProtocolVersion()) {
       case TLS_AUTO -> 3;
@@ -198,10 +199,10 @@ public final class DownstreamTlsContextFactory {
       case TLSv1_1 -> 1;
       case TLSv1_2 -> 2;
       case TLSv1_3 -> 3;
-      default -> throw ConfigException.of("TRLS0134", path + ".tls_maximum_protocol_version", "unknown version");
+      default -> throw ConfigException.of(ConfigCode.BAD_ENUM.code(), path + ".tls_maximum_protocol_version", "unknown version");
     };
     if (min > max) {
-      throw ConfigException.of("TRLS0134", path, "tls_minimum_protocol_version " + all.get(min)
+      throw ConfigException.of(ConfigCode.BAD_ENUM.code(), path, "tls_minimum_protocol_version " + all.get(min)
           + " is above tls_maximum_protocol_version " + all.get(max));
     }
     return all.subList(min, max + 1);

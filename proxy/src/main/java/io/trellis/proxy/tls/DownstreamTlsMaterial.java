@@ -2,6 +2,7 @@ package io.trellis.proxy.tls;
 
 import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.trellis.common.ConfigException;
+import io.trellis.proxy.config.ConfigCode;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -47,7 +48,7 @@ final class DownstreamTlsMaterial {
         try {
           return Files.readAllBytes(Path.of(source.getFilename()));
         } catch (IOException e) {
-          throw ConfigException.of("TRLS0120", path + ".filename",
+          throw ConfigException.of(ConfigCode.CANNOT_READ.code(), path + ".filename",
               "cannot read '" + source.getFilename() + "': " + e);
         }
       }
@@ -60,12 +61,12 @@ final class DownstreamTlsMaterial {
       case ENVIRONMENT_VARIABLE -> {
         String v = System.getenv(source.getEnvironmentVariable());
         if (v == null) {
-          throw ConfigException.of("TRLS0120", path + ".environment_variable",
+          throw ConfigException.of(ConfigCode.MISSING_VALUE.code(), path + ".environment_variable",
               "environment variable '" + source.getEnvironmentVariable() + "' is not set");
         }
         return v.getBytes(StandardCharsets.UTF_8);
       }
-      default -> throw ConfigException.of("TRLS0120", path,
+      default -> throw ConfigException.of(ConfigCode.MISSING_VALUE.code(), path,
           "data source is empty: set filename, inline_string, inline_bytes or environment_variable");
     }
   }
@@ -78,11 +79,11 @@ final class DownstreamTlsMaterial {
         out.add((X509Certificate) c);
       }
       if (out.isEmpty()) {
-        throw ConfigException.of("TRLS0121", path, "no PEM certificate found");
+        throw ConfigException.of(ConfigCode.BAD_FORMAT.code(), path, "no PEM certificate found");
       }
       return List.copyOf(out);
     } catch (GeneralSecurityException e) {
-      throw ConfigException.of("TRLS0121", path, "not a PEM certificate (chain): " + e.getMessage());
+      throw ConfigException.of(ConfigCode.BAD_FORMAT.code(), path, "not a PEM certificate (chain): " + e.getMessage());
     }
   }
 
@@ -101,20 +102,20 @@ final class DownstreamTlsMaterial {
           case "RSA PRIVATE KEY" -> wrap(seq(concat(RSA_OID, new byte[] {0x05, 0x00})), der);
           case "EC PRIVATE KEY" -> wrap(seq(concat(EC_OID, curveOid(der))), der);
           case "ENCRYPTED PRIVATE KEY" -> decrypt(der, password, path);
-          default -> throw ConfigException.of("TRLS0122", path, "unsupported PEM key type '" + type + "'");
+          default -> throw ConfigException.of(ConfigCode.BAD_FORMAT.code(), path, "unsupported PEM key type '" + type + "'");
         };
         return toKey(pkcs8, path);
       } catch (IOException | GeneralSecurityException e) {
-        throw ConfigException.of("TRLS0122", path, "cannot read private key: " + e.getMessage());
+        throw ConfigException.of(ConfigCode.BAD_FORMAT.code(), path, "cannot read private key: " + e.getMessage());
       }
     }
-    throw ConfigException.of("TRLS0122", path, "no PEM private key found");
+    throw ConfigException.of(ConfigCode.BAD_FORMAT.code(), path, "no PEM private key found");
   }
 
   private static byte[] decrypt(byte[] der, String password, String path)
       throws ConfigException, IOException, GeneralSecurityException {
     if (password == null || password.isEmpty()) {
-      throw ConfigException.of("TRLS0122", path, "the private key is encrypted but no password is configured");
+      throw ConfigException.of(ConfigCode.BAD_FORMAT.code(), path, "the private key is encrypted but no password is configured");
     }
     EncryptedPrivateKeyInfo info = new EncryptedPrivateKeyInfo(der);
     var key = SecretKeyFactory.getInstance(info.getAlgName()).generateSecret(new PBEKeySpec(password.toCharArray()));
@@ -129,7 +130,7 @@ final class DownstreamTlsMaterial {
         // try the next algorithm
       }
     }
-    throw ConfigException.of("TRLS0122", path, "private key is not RSA, EC or Ed25519 PKCS#8");
+    throw ConfigException.of(ConfigCode.BAD_FORMAT.code(), path, "private key is not RSA, EC or Ed25519 PKCS#8");
   }
 
   /** The namedCurve OID inside a SEC1 ECPrivateKey's [0] parameters. */

@@ -200,6 +200,23 @@ class RouteConfigErrorTest {
   }
 
   @Test
+  void unknownFieldsFromANewerApiAreReportedNotIgnored() {
+    var withUnknown = io.envoyproxy.envoy.config.route.v3.VirtualHost.newBuilder().setName("vh").addDomains("*")
+        .setUnknownFields(com.google.protobuf.UnknownFieldSet.newBuilder()
+            .addField(999, com.google.protobuf.UnknownFieldSet.Field.newBuilder().addVarint(1).build()).build())
+        .build();
+    var config = io.envoyproxy.envoy.config.route.v3.RouteConfiguration.newBuilder().addVirtualHosts(withUnknown)
+        .build();
+    assertThatThrownBy(() -> RouteTable.compile(config, "rc"))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.diagnostics()).singleElement()
+            .satisfies(d -> {
+              assertThat(d.path()).isEqualTo("rc.virtual_hosts[0]");
+              assertThat(d.code()).isEqualTo(Problems.UNSUPPORTED);
+              assertThat(d.message()).contains("field number 999");
+            }));
+  }
+
+  @Test
   void anEmptyConfigurationMatchesNothing() throws Exception {
     RouteTable t = RouteTable.compile(Routes.config("{}"), "");
     assertThat(t.match(Routes.req("a", "/"), 0)).isNull();
