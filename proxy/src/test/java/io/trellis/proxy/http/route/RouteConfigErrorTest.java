@@ -217,6 +217,14 @@ class RouteConfigErrorTest {
   }
 
   @Test
+  void withAnEmptyPrefixPathsStartAtTheRouteConfiguration() {
+    String yaml = "vhds: {config_source: {ads: {}}}\nrequest_headers_to_remove: [host]\nvirtual_hosts: [{name: a}]";
+    assertThatThrownBy(() -> RouteTable.compile(Routes.config(yaml), ""))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.diagnostics()).extracting(Diagnostic::path)
+            .containsExactlyInAnyOrder("vhds", "request_headers_to_remove[0]", "virtual_hosts[0].domains"));
+  }
+
+  @Test
   void anEmptyConfigurationMatchesNothing() throws Exception {
     RouteTable t = RouteTable.compile(Routes.config("{}"), "");
     assertThat(t.match(Routes.req("a", "/"), 0)).isNull();
