@@ -90,7 +90,8 @@ class AccessLogsTest {
             .newBuilder().setPath(b.toString()).setFormat("legacy %RESPONSE_CODE%\n").build())).build()), "x", ctx);
     al.log(info(404, "/missing"));
     await().atMost(Duration.ofSeconds(10)).until(() -> lines(a).size() == 1 && lines(b).size() == 1);
-    assertThat(lines(a).get(0)).matches("\\[.+Z] \"GET /missing HTTP/1.1\" 404 - 0 0 3 - \"-\" \"-\" \"-\" \"-\" \"-\"");
+    assertThat(lines(a).get(0))
+        .matches("\\[.+Z] \"GET /missing HTTP/1.1\" 404 - 0 0 3 - \"-\" \"-\" \"-\" \"-\" \"-\"");
     assertThat(lines(b)).containsExactly("legacy 404");
   }
 

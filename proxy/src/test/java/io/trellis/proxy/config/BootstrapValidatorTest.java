@@ -241,4 +241,17 @@ class BootstrapValidatorTest {
     BootstrapValidator.validate(Bootstrap.getDefaultInstance(), "x");
     BootstrapValidator.validate(BootstrapLoader.parse("node: {id: a}", "t.yaml"), "t.yaml");
   }
+
+  @Test
+  void validationStopsListingAfterAHundredErrors() {
+    StringBuilder sb = new StringBuilder("static_resources:\n  clusters:\n");
+    for (int i = 0; i < 130; i++) {
+      sb.append("  - {name: c").append(i).append(", connect_timeout: 0s}\n");
+    }
+    var errors = validationErrors(sb.toString());
+    assertThat(errors).hasSize(101);
+    assertThat(errors.get(0)).isEqualTo("t.yaml: static_resources.clusters[0].connect_timeout: connect_timeout must be "
+        + "positive, got '0s' [TRLS0051]");
+    assertThat(errors.get(100)).isEqualTo("t.yaml: too many errors; 30 more not shown [TRLS0018]");
+  }
 }
