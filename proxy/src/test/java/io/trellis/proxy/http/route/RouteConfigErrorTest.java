@@ -13,7 +13,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Each case: a route config, the path (under Routes.PREFIX) of the one expected diagnostic, its code and a message part. */
+/**
+ * Each case: a route config, the path (under Routes.PREFIX) of the one expected diagnostic, its code and a part of its
+ * message.
+ */
 class RouteConfigErrorTest {
   private static final String VH = "virtual_hosts[0]";
   private static final String R0 = VH + ".routes[0]";
