@@ -35,16 +35,30 @@ final class AccessLogWriter {
 
   static final AccessLogWriter INSTANCE = new AccessLogWriter(QUEUE_CAPACITY);
 
+  static {
+    // Lines still queued when the process exits (after /quitquitquit or SIGTERM) are written, not lost.
+    Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("trellis-access-log-flush").unstarted(
+        () -> INSTANCE.shutdown(TimeUnit.SECONDS.toMillis(2))));
+  }
+
   private record Entry(Sink sink, String line) {}
 
   private final BlockingQueue<Entry> queue;
   private final Set<Sink> sinks = Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
   private final Thread thread;
+  private volatile boolean closing;
 
   AccessLogWriter(int capacity) {
+    this(capacity, true);
+  }
+
+  /** {@code start=false} leaves the writer thread unstarted (tests of the full-queue path). */
+  AccessLogWriter(int capacity, boolean start) {
     this.queue = new ArrayBlockingQueue<>(capacity);
     this.thread = Thread.ofPlatform().daemon().name("trellis-access-log").unstarted(this::run);
-    thread.start();
+    if (start) {
+      thread.start();
+    }
   }
 
   /** Queues a line; never blocks. False (and counted by the sink) when the queue is full. */
@@ -54,6 +68,20 @@ final class AccessLogWriter {
     }
     sink.dropped.inc();
     return false;
+  }
+
+  /**
+   * Writes what is queued and stops the writer, waiting up to {@code millis}. Offers after this still queue but are
+   * not written. (The writer is never interrupted: an interrupt would close the files' channels.)
+   */
+  void shutdown(long millis) {
+    closing = true;
+    queue.offer(new Entry(null, null));
+    try {
+      thread.join(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   void register(Sink sink) {
@@ -79,6 +107,9 @@ final class AccessLogWriter {
       try {
         Entry first = queue.poll(1, TimeUnit.SECONDS);
         if (first == null) {
+          if (closing) {
+            return;
+          }
           reopenPending();
           continue;
         }
@@ -93,6 +124,9 @@ final class AccessLogWriter {
         }
         for (Sink s : dirty) {
           s.flush();
+        }
+        if (closing && queue.isEmpty()) {
+          return;
         }
       } catch (InterruptedException e) {
         return;

@@ -28,7 +28,6 @@ import io.trellis.proxy.server.ProxyServer;
 import io.trellis.proxy.server.ServerState;
 import io.trellis.proxy.stats.Counter;
 import io.trellis.proxy.stats.Gauge;
-import io.trellis.proxy.stats.HostStats;
 import io.trellis.proxy.stats.StatsQuery;
 import io.trellis.proxy.stats.StatsRenderer;
 import io.trellis.proxy.stats.StatsStore;
@@ -69,6 +68,8 @@ final class AdminEndpoints {
       new Endpoint("/help", "print out list of admin commands", false),
       new Endpoint("/listeners", "print listener info (?format=json)", false),
       new Endpoint("/logging", "query/change logging levels (?level=debug, ?<logger>=<level>)", true),
+      new Endpoint("/memory", "print current allocation/heap usage (JVM heap, non-heap and Netty direct memory)",
+          false),
       new Endpoint("/quitquitquit", "drain and exit the server", true),
       new Endpoint("/ready", "print server state, return 200 if LIVE, otherwise return 503", false),
       new Endpoint("/reopen_logs", "reopen access logs", true),
@@ -130,6 +131,7 @@ final class AdminEndpoints {
         server.drainAndStop(server.drainTime());
       });
       case "/logging" -> logging(params);
+      case "/memory" -> AdminResponse.json(ConfigDumps.json(memory()));
       case "/reopen_logs" -> {
         AccessLogs.reopenAll();
         yield AdminResponse.text("OK\n");
@@ -180,6 +182,23 @@ final class AdminEndpoints {
         .setHotRestartVersion("disabled")
         .setCommandLineOptions(cli)
         .setNode(server.bootstrap().getNode())
+        .build();
+  }
+
+  /**
+   * Envoy's Memory proto from the JVM: allocated = heap used, heap_size = heap committed, pageheap_free = committed but
+   * unused heap, total_physical_bytes = heap + non-heap committed + Netty's direct memory.
+   */
+  static io.envoyproxy.envoy.admin.v3.Memory memory() {
+    var mx = ManagementFactory.getMemoryMXBean();
+    long heapUsed = mx.getHeapMemoryUsage().getUsed();
+    long heapCommitted = mx.getHeapMemoryUsage().getCommitted();
+    long direct = Math.max(0, io.netty.util.internal.PlatformDependent.usedDirectMemory());
+    return io.envoyproxy.envoy.admin.v3.Memory.newBuilder()
+        .setAllocated(heapUsed)
+        .setHeapSize(heapCommitted)
+        .setPageheapFree(Math.max(0, heapCommitted - heapUsed))
+        .setTotalPhysicalBytes(heapCommitted + mx.getNonHeapMemoryUsage().getCommitted() + direct)
         .build();
   }
 
@@ -298,17 +317,17 @@ final class AdminEndpoints {
 
   private record HostStat(String name, boolean gauge, long value) {}
 
-  private List<HostStat> hostStats(String cluster, Host h) {
-    HostStats s = server.stats().findHostStats(cluster, h.addressString());
+  private static List<HostStat> hostStats(Cluster c, Host h) {
+    io.trellis.proxy.upstream.HostStats s = c.hostStats(h);
     return List.of(
-        new HostStat("cx_active", true, s == null ? 0 : s.cxActive().value()),
-        new HostStat("cx_connect_fail", false, s == null ? 0 : s.cxConnectFail().value()),
-        new HostStat("cx_total", false, s == null ? 0 : s.cxTotal().value()),
-        new HostStat("rq_active", true, s == null ? 0 : s.rqActive().value()),
-        new HostStat("rq_error", false, s == null ? 0 : s.rqError().value()),
-        new HostStat("rq_success", false, s == null ? 0 : s.rqSuccess().value()),
-        new HostStat("rq_timeout", false, s == null ? 0 : s.rqTimeout().value()),
-        new HostStat("rq_total", false, s == null ? 0 : s.rqTotal().value()));
+        new HostStat("cx_active", true, s.cxActive()),
+        new HostStat("cx_connect_fail", false, s.cxConnectFail()),
+        new HostStat("cx_total", false, s.cxTotal()),
+        new HostStat("rq_active", true, s.rqActive()),
+        new HostStat("rq_error", false, s.rqError()),
+        new HostStat("rq_success", false, s.rqSuccess()),
+        new HostStat("rq_timeout", false, s.rqTimeout()),
+        new HostStat("rq_total", false, s.rqTotal()));
   }
 
   /** Envoy's /clusters text: {@code cluster::host::stat::value} lines. */
@@ -331,7 +350,7 @@ final class AdminEndpoints {
       sb.append(n).append("::added_via_api::false\n");
       for (Host h : c.hosts()) {
         String prefix = n + "::" + h.addressString() + "::";
-        for (HostStat s : hostStats(n, h)) {
+        for (HostStat s : hostStats(c, h)) {
           sb.append(prefix).append(s.name()).append("::").append(s.value()).append('\n');
         }
         sb.append(prefix).append("hostname::").append(h.hostname().equals(ipOf(h)) ? "" : h.hostname()).append('\n');
@@ -377,7 +396,7 @@ final class AdminEndpoints {
             .setHostname(h.hostname().equals(ipOf(h)) ? "" : h.hostname())
             .setPriority(h.priority())
             .setLocality(Locality.newBuilder().setRegion(h.region()).setZone(h.zone()).setSubZone(h.subZone()));
-        for (HostStat s : hostStats(c.name(), h)) {
+        for (HostStat s : hostStats(c, h)) {
           hs.addStats(SimpleMetric.newBuilder().setName(s.name()).setValue(s.value())
               .setType(s.gauge() ? SimpleMetric.Type.GAUGE : SimpleMetric.Type.COUNTER));
         }

@@ -69,18 +69,28 @@ final class AdminLogging {
     return Level.INFO;
   }
 
-  /** The loggers /logging lists: the root ("root") and every io.trellis / io.netty logger JUL knows. */
+  /**
+   * The loggers /logging lists, like Envoy's fixed component list: the root ("root"), {@code io.netty},
+   * {@code io.trellis}, each Trellis package logger ({@code io.trellis.proxy.admin}, {@code io.trellis.proxy.http}...)
+   * and any logger whose level the admin set.
+   */
   static Map<String, Logger> loggers() {
     Map<String, Logger> out = new java.util.TreeMap<>();
     out.put("root", Logger.getLogger(""));
-    Set<String> names = new TreeSet<>(Collections.list(LogManager.getLogManager().getLoggerNames()));
-    names.add("io.trellis");
-    names.add("io.netty");
-    for (String n : names) {
-      if (n.startsWith("io.trellis") || n.startsWith("io.netty")) {
-        Logger l = Logger.getLogger(n);
-        out.put(n, l);
+    Set<String> names = new TreeSet<>(List.of("io.netty", "io.trellis"));
+    for (String n : Collections.list(LogManager.getLogManager().getLoggerNames())) {
+      if (n.startsWith("io.trellis.")) {
+        String[] parts = n.split("\\.");
+        names.add(String.join(".", java.util.Arrays.copyOf(parts, Math.min(parts.length, 4))));
       }
+    }
+    for (Logger l : PINNED) {
+      if (!l.getName().isEmpty()) {
+        names.add(l.getName());
+      }
+    }
+    for (String n : names) {
+      out.put(n, Logger.getLogger(n));
     }
     return out;
   }

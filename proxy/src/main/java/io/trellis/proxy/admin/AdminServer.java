@@ -85,7 +85,7 @@ public final class AdminServer implements AutoCloseable {
               + bound.cause().getMessage());
     }
     s.channel = bound.channel();
-    LOG.info(() -> "admin server listening on " + s.address());
+    LOG.fine(() -> "admin server listening on " + s.address());
     return s;
   }
 

@@ -20,6 +20,12 @@ public final class BootstrapValidator {
     List<Diagnostic> errors = new ArrayList<>();
     new SupportWalk(errors).walk(bootstrap, "");
     new SemanticChecks(errors).check(bootstrap);
+    if (errors.size() > ProtoJsonReader.MAX_ERRORS) {
+      int more = errors.size() - ProtoJsonReader.MAX_ERRORS;
+      errors = new ArrayList<>(errors.subList(0, ProtoJsonReader.MAX_ERRORS));
+      errors.add(Diagnostic.at(ConfigCode.TOO_MANY_ERRORS.code(), "", "too many errors; " + more
+          + " more not shown"));
+    }
     if (!errors.isEmpty()) {
       throw new ConfigException(errors).inFile(file);
     }

@@ -26,6 +26,8 @@ final class SupportWalk {
   static final String REGEX_MATCHER = "envoy.type.matcher.v3.RegexMatcher";
   /** RE2 programs are linear in their size; bound the size so a config cannot ask for a huge one. */
   static final int MAX_REGEX_LENGTH = 4096;
+  /** The largest program (estimated by {@link RegexSize}) a regex may compile to. */
+  static final long MAX_REGEX_PROGRAM = 10_000;
 
   private final SupportedFields supported = SupportedFields.get();
   private final List<Diagnostic> errors;
@@ -176,6 +178,11 @@ final class SupportWalk {
   static String compileProblem(String regex) {
     if (regex.length() > MAX_REGEX_LENGTH) {
       return "it is longer than " + MAX_REGEX_LENGTH + " characters";
+    }
+    long size = RegexSize.estimate(regex);
+    if (size > MAX_REGEX_PROGRAM) {
+      return "it is too large once its repetitions are expanded (about " + (size >= (1L << 40) ? "more than 10^12"
+          : String.valueOf(size)) + " instructions; the limit is " + MAX_REGEX_PROGRAM + ")";
     }
     try {
       Pattern.compile(regex);

@@ -11,13 +11,12 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * What of Envoy's API Trellis implements, read from the allowlist files {@code supported/<area>.txt} (one per area of
@@ -71,8 +70,14 @@ public final class SupportedFields {
     return Optional.ofNullable(values.get(key(field)));
   }
 
+  /** Every value allowlist, keyed {@code Message.field}, in file order. */
   public Map<String, List<String>> allValues() {
     return values;
+  }
+
+  /** Every note, keyed {@code Message.field}, in file order. */
+  public Map<String, String> allNotes() {
+    return notes;
   }
 
   /** Why a field is not supported yet, if the allowlist says. */
@@ -197,7 +202,8 @@ public final class SupportedFields {
       }
       slots.add(new Slot(key(f), ancestor, types));
     }
-    return new SupportedFields(Map.copyOf(messages), Map.copyOf(values), Map.copyOf(notes), List.copyOf(slots));
+    return new SupportedFields(Collections.unmodifiableMap(messages), Collections.unmodifiableMap(values),
+        Collections.unmodifiableMap(notes), List.copyOf(slots));
   }
 
   private static FieldDescriptor field(Map<String, Descriptor> known, String dotted, String where) {
@@ -244,12 +250,15 @@ public final class SupportedFields {
     }
   }
 
+  /** The area file a {@code Message.field} key belongs to: the area of its message, else core. */
+  public String areaOf(String messageDotField) {
+    MessageEntry e = messages.get(messageDotField.substring(0, messageDotField.lastIndexOf('.')));
+    return e == null ? "core" : e.area();
+  }
+
   static boolean sameValue(FieldDescriptor field, String allowed, String actual) {
     return field.getJavaType() == FieldDescriptor.JavaType.STRING
         ? allowed.toLowerCase(Locale.ROOT).equals(actual.toLowerCase(Locale.ROOT)) : allowed.equals(actual);
   }
 
-  static Set<String> ordered(List<String> list) {
-    return new LinkedHashSet<>(list);
-  }
 }

@@ -23,7 +23,7 @@ public final class Histogram {
   private org.HdrHistogram.Histogram lastInterval;
   private org.HdrHistogram.Histogram recycle;
   private long lastFlushNanos = System.nanoTime();
-  // Written on every record without ordering; see Gauge.
+  // Set once without ordering; see Gauge.
   private boolean used;
 
   Histogram(String name) {
@@ -36,14 +36,15 @@ public final class Histogram {
 
   public void record(long value) {
     long v = Math.max(0, value);
-    used = true;
+    markUsed();
     recorder.recordValue(v);
     sum.add(v);
   }
 
   /** Everything recorded so far. Not for the hot path. */
-  public org.HdrHistogram.Histogram cumulative() {
-    return snapshot().cumulative();
+  public synchronized org.HdrHistogram.Histogram cumulative() {
+    snapshot();
+    return cumulative.copy();
   }
 
   /** Both views at once. Not for the hot path. */
@@ -60,12 +61,17 @@ public final class Histogram {
       pending.reset();
       lastFlushNanos = nowNanos;
     }
-    return new HistogramSnapshot(name, lastInterval == null ? null : lastInterval.copy(), cumulative.copy(),
-        sum.sum());
+    return HistogramSnapshot.of(name, lastInterval, cumulative, sum.sum());
   }
 
   /** Envoy's "used" flag: true once a value was recorded. */
   public boolean used() {
     return used;
+  }
+
+  private void markUsed() {
+    if (!used) {
+      used = true;
+    }
   }
 }

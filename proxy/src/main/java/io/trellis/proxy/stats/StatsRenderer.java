@@ -17,8 +17,8 @@ import java.util.TreeMap;
  */
 public final class StatsRenderer {
   /** Envoy's default histogram bucket bounds (ms) for Prometheus output. */
-  public static final List<Double> DEFAULT_BUCKETS = List.of(0.5, 1.0, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0,
-      1000.0, 2500.0, 5000.0, 10000.0, 30000.0, 60000.0, 300000.0, 600000.0, 1800000.0, 3600000.0);
+  public static final List<Double> DEFAULT_BUCKETS = java.util.Arrays.stream(HistogramSnapshot.DEFAULT_BUCKETS)
+      .boxed().toList();
 
   public static final String PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -42,15 +42,13 @@ public final class StatsRenderer {
         sb.append("No recorded values\n");
         continue;
       }
-      boolean first = true;
-      for (double q : HistogramSnapshot.SUPPORTED_QUANTILES) {
-        if (!first) {
+      for (int i = 0; i < HistogramSnapshot.SUPPORTED_QUANTILES.size(); i++) {
+        if (i > 0) {
           sb.append(' ');
         }
-        first = false;
-        sb.append('P').append(number(q * 100)).append('(')
-            .append(number(HistogramSnapshot.quantile(h.interval(), q))).append(',')
-            .append(number(HistogramSnapshot.quantile(h.cumulative(), q))).append(')');
+        sb.append('P').append(number(HistogramSnapshot.SUPPORTED_QUANTILES.get(i) * 100)).append('(')
+            .append(number(h.intervalQuantiles()[i])).append(',')
+            .append(number(h.cumulativeQuantiles()[i])).append(')');
       }
       sb.append('\n');
     }
@@ -59,7 +57,8 @@ public final class StatsRenderer {
 
   /**
    * Envoy's {@code /stats?format=json}: {@code {"stats":[{"name":..,"value":..},...,{"histograms":{
-   * "supported_quantiles":[0,25,...],"computed_quantiles":[{"name":..,"values":[{"interval":..,"cumulative":..}]}]}}]}}.
+   * "supported_quantiles":[0,25,...],"computed_quantiles":[{"name":..,
+   * "values":[{"interval":..,"cumulative":..}]}]}}]}}.
    */
   public static String json(StatsStore store, StatsQuery query) {
     StringWriter out = new StringWriter(4096);
@@ -79,7 +78,12 @@ public final class StatsRenderer {
         g.writeObjectFieldStart("histograms");
         g.writeArrayFieldStart("supported_quantiles");
         for (double q : HistogramSnapshot.SUPPORTED_QUANTILES) {
-          g.writeNumber(q * 100);
+          double pct = q * 100;
+          if (pct == Math.rint(pct)) {
+            g.writeNumber((long) pct); // Envoy prints [0,25,50,75,90,95,99,99.5,99.9,100]
+          } else {
+            g.writeNumber(Math.round(pct * 10) / 10.0);
+          }
         }
         g.writeEndArray();
         g.writeArrayFieldStart("computed_quantiles");
@@ -87,10 +91,10 @@ public final class StatsRenderer {
           g.writeStartObject();
           g.writeStringField("name", h.name());
           g.writeArrayFieldStart("values");
-          for (double q : HistogramSnapshot.SUPPORTED_QUANTILES) {
+          for (int i = 0; i < HistogramSnapshot.SUPPORTED_QUANTILES.size(); i++) {
             g.writeStartObject();
-            jsonNumber(g, "interval", HistogramSnapshot.quantile(h.interval(), q));
-            jsonNumber(g, "cumulative", HistogramSnapshot.quantile(h.cumulative(), q));
+            jsonNumber(g, "interval", h.intervalQuantiles()[i]);
+            jsonNumber(g, "cumulative", h.cumulativeQuantiles()[i]);
             g.writeEndObject();
           }
           g.writeEndArray();
@@ -146,7 +150,7 @@ public final class StatsRenderer {
         if (!f.type.equals("histogram")) {
           continue; // a counter or gauge already owns this family name; Prometheus forbids mixing.
         }
-        long[] counts = bucketCounts(h.cumulative());
+        long[] counts = h.bucketCounts();
         StringBuilder lines = new StringBuilder(1024);
         for (int i = 0; i < DEFAULT_BUCKETS.size(); i++) {
           lines.append(f.name).append("_bucket").append(labels(e.tags(), number(DEFAULT_BUCKETS.get(i))))
@@ -168,20 +172,6 @@ public final class StatsRenderer {
       }
     }
     return sb.toString();
-  }
-
-  /** Cumulative counts of values at or below each of {@link #DEFAULT_BUCKETS}. */
-  static long[] bucketCounts(org.HdrHistogram.Histogram h) {
-    long[] counts = new long[DEFAULT_BUCKETS.size()];
-    for (org.HdrHistogram.HistogramIterationValue v : h.recordedValues()) {
-      long low = h.lowestEquivalentValue(v.getValueIteratedTo());
-      for (int i = 0; i < counts.length; i++) {
-        if (low <= DEFAULT_BUCKETS.get(i)) {
-          counts[i] += v.getCountAtValueIteratedTo();
-        }
-      }
-    }
-    return counts;
   }
 
   /** {@code envoy_} + the tag-extracted name with every character outside [a-zA-Z0-9_] replaced by '_'. */

@@ -16,7 +16,6 @@ public final class StatsStore {
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
   private final Map<String, Gauge> gauges = new ConcurrentHashMap<>();
   private final Map<String, Histogram> histograms = new ConcurrentHashMap<>();
-  private final Map<String, HostStats> hostStats = new ConcurrentHashMap<>();
 
   public Counter counter(String name) {
     return counters.computeIfAbsent(name, Counter::new);
@@ -38,20 +37,6 @@ public final class StatsStore {
   /** The gauge of that name if it exists, without creating it (admin reads). */
   public Gauge findGauge(String name) {
     return gauges.get(name);
-  }
-
-  /**
-   * The {@code /clusters} stats of one upstream host ({@code address} as {@link io.trellis.proxy.upstream.Host}'s
-   * addressString()), created on first use. They are not listed by {@link #counters()} or {@link #gauges()}, as in
-   * Envoy, where per-host stats appear only in {@code /clusters}.
-   */
-  public HostStats hostStats(String cluster, String address) {
-    return hostStats.computeIfAbsent(cluster + "::" + address, k -> HostStats.create(k + "::"));
-  }
-
-  /** The host's stats if the upstream code ever took them, else null. */
-  public HostStats findHostStats(String cluster, String address) {
-    return hostStats.get(cluster + "::" + address);
   }
 
   /** A view with a name prefix, e.g. {@code scope("cluster.backend.")}. */

@@ -2,6 +2,7 @@ package io.trellis.proxy.tls;
 
 import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.trellis.common.ConfigException;
+import io.trellis.proxy.config.ConfigCode;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -19,8 +20,6 @@ import java.util.List;
  * loop: {@code filename} reads the file. Errors are {@link ConfigException}s that name the field path.
  */
 public final class TlsFiles {
-  /** Diagnostic code for an unreadable or malformed TLS file. */
-  public static final String CODE = "TRLS0301";
 
   private TlsFiles() {}
 
@@ -31,7 +30,7 @@ public final class TlsFiles {
         try {
           yield Files.readAllBytes(Path.of(source.getFilename()));
         } catch (IOException | RuntimeException e) {
-          throw ConfigException.of(CODE, path + ".filename",
+          throw ConfigException.of(ConfigCode.CANNOT_READ.code(), path + ".filename",
               "cannot read '" + source.getFilename() + "': " + e.getClass().getSimpleName() + ": " + e.getMessage());
         }
       }
@@ -40,12 +39,12 @@ public final class TlsFiles {
       case ENVIRONMENT_VARIABLE -> {
         String v = System.getenv(source.getEnvironmentVariable());
         if (v == null) {
-          throw ConfigException.of(CODE, path + ".environment_variable",
+          throw ConfigException.of(ConfigCode.MISSING_VALUE.code(), path + ".environment_variable",
               "environment variable '" + source.getEnvironmentVariable() + "' is not set");
         }
         yield v.getBytes(StandardCharsets.UTF_8);
       }
-      case SPECIFIER_NOT_SET -> throw ConfigException.of(CODE, path,
+      case SPECIFIER_NOT_SET -> throw ConfigException.of(ConfigCode.MISSING_VALUE.code(), path,
           "data source is empty (set one of filename, inline_string, inline_bytes, environment_variable)");
     };
   }
@@ -68,11 +67,11 @@ public final class TlsFiles {
         out.add((X509Certificate) c);
       }
       if (out.isEmpty()) {
-        throw ConfigException.of(CODE, path, "no PEM certificate found");
+        throw ConfigException.of(ConfigCode.BAD_FORMAT.code(), path, "no PEM certificate found");
       }
       return List.copyOf(out);
     } catch (CertificateException e) {
-      throw ConfigException.of(CODE, path, "not a valid PEM certificate: " + e.getMessage());
+      throw ConfigException.of(ConfigCode.BAD_FORMAT.code(), path, "not a valid PEM certificate: " + e.getMessage());
     }
   }
 
@@ -86,7 +85,7 @@ public final class TlsFiles {
     byte[] pem = load(source, path);
     String text = new String(pem, StandardCharsets.US_ASCII);
     if (!text.contains("-----BEGIN") || !text.contains("PRIVATE KEY-----")) {
-      throw ConfigException.of(CODE, path, "not a PEM private key (expected '-----BEGIN ... PRIVATE KEY-----')");
+      throw ConfigException.of(ConfigCode.BAD_FORMAT.code(), path, "not a PEM private key (expected '-----BEGIN ... PRIVATE KEY-----')");
     }
     return pem;
   }

@@ -17,6 +17,7 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.trellis.common.ConfigException;
+import io.trellis.proxy.config.ConfigCode;
 import io.trellis.common.Diagnostic;
 import java.io.ByteArrayInputStream;
 import java.net.InetAddress;
@@ -50,8 +51,6 @@ import javax.net.ssl.X509TrustManager;
  */
 public final class UpstreamTls {
   private static final Logger LOG = Logger.getLogger(UpstreamTls.class.getName());
-  /** Diagnostic code for unsupported or invalid UpstreamTlsContext settings. */
-  public static final String CODE = "TRLS0302";
 
   private final String sni;
   private final boolean verifying;
@@ -89,16 +88,16 @@ public final class UpstreamTls {
     CommonTlsContext common = proto.getCommonTlsContext();
     String cpath = path + ".common_tls_context";
     if (common.getTlsCertificateSdsSecretConfigsCount() > 0) {
-      errors.add(Diagnostic.at(CODE, cpath + ".tls_certificate_sds_secret_configs", "SDS is not supported yet"));
+      errors.add(Diagnostic.at(ConfigCode.UNSUPPORTED_FIELD.code(), cpath + ".tls_certificate_sds_secret_configs", "SDS is not supported yet"));
     }
     if (common.hasTlsCertificateProviderInstance() || common.hasCustomHandshaker()) {
-      errors.add(Diagnostic.at(CODE, cpath, "certificate provider instances and custom handshakers are not supported"));
+      errors.add(Diagnostic.at(ConfigCode.UNSUPPORTED_FIELD.code(), cpath, "certificate provider instances and custom handshakers are not supported"));
     }
     if (proto.getAllowRenegotiation()) {
-      errors.add(Diagnostic.at(CODE, path + ".allow_renegotiation", "renegotiation is not supported"));
+      errors.add(Diagnostic.at(ConfigCode.UNSUPPORTED_FIELD.code(), path + ".allow_renegotiation", "renegotiation is not supported"));
     }
     if (common.getTlsCertificatesCount() > 1) {
-      errors.add(Diagnostic.at(CODE, cpath + ".tls_certificates", "at most one client certificate is supported"));
+      errors.add(Diagnostic.at(ConfigCode.UNSUPPORTED_FIELD.code(), cpath + ".tls_certificates", "at most one client certificate is supported"));
     }
     CertificateValidationContext validation = null;
     String vpath = cpath + ".validation_context";
@@ -106,14 +105,14 @@ public final class UpstreamTls {
       case VALIDATION_CONTEXT -> validation = common.getValidationContext();
       case COMBINED_VALIDATION_CONTEXT -> {
         if (common.getCombinedValidationContext().hasValidationContextSdsSecretConfig()) {
-          errors.add(Diagnostic.at(CODE, cpath + ".combined_validation_context.validation_context_sds_secret_config",
+          errors.add(Diagnostic.at(ConfigCode.UNSUPPORTED_FIELD.code(), cpath + ".combined_validation_context.validation_context_sds_secret_config",
               "SDS is not supported yet"));
         }
         validation = common.getCombinedValidationContext().getDefaultValidationContext();
         vpath = cpath + ".combined_validation_context.default_validation_context";
       }
       case VALIDATIONCONTEXTTYPE_NOT_SET -> { }
-      default -> errors.add(Diagnostic.at(CODE, cpath,
+      default -> errors.add(Diagnostic.at(ConfigCode.UNSUPPORTED_FIELD.code(), cpath,
           common.getValidationContextTypeCase() + " is not supported (supported: validation_context, "
               + "combined_validation_context)"));
     }
@@ -126,10 +125,10 @@ public final class UpstreamTls {
       if (validation.getVerifyCertificateSpkiCount() > 0 || validation.getVerifyCertificateHashCount() > 0
           || validation.hasCrl() || validation.hasCustomValidatorConfig()
           || validation.getMatchSubjectAltNamesCount() > 0) {
-        throw ConfigException.of(CODE, vpath, "only trusted_ca and match_typed_subject_alt_names are supported");
+        throw ConfigException.of(ConfigCode.UNSUPPORTED_FIELD.code(), vpath, "only trusted_ca and match_typed_subject_alt_names are supported");
       }
       if (!validation.hasTrustedCa()) {
-        throw ConfigException.of(CODE, vpath + ".trusted_ca", "trusted_ca is required in a validation context");
+        throw ConfigException.of(ConfigCode.MISSING_VALUE.code(), vpath + ".trusted_ca", "trusted_ca is required in a validation context");
       }
       trusted = TlsFiles.certificates(validation.getTrustedCa(), vpath + ".trusted_ca");
       sanMatchers = sanMatchers(validation.getMatchTypedSubjectAltNamesList(),
@@ -183,7 +182,7 @@ public final class UpstreamTls {
       }
       return b.build();
     } catch (Exception e) {
-      throw ConfigException.of(CODE, path, "cannot build the TLS context: " + e.getMessage());
+      throw ConfigException.of(ConfigCode.BAD_FORMAT.code(), path, "cannot build the TLS context: " + e.getMessage());
     }
   }
 
@@ -191,20 +190,20 @@ public final class UpstreamTls {
     int min = switch (p.getTlsMinimumProtocolVersion()) {
       case TLS_AUTO, TLSv1_2 -> 2;
       case TLSv1_3 -> 3;
-      default -> throw ConfigException.of(CODE, path + ".tls_minimum_protocol_version",
+      default -> throw ConfigException.of(ConfigCode.UNSUPPORTED_ENUM_VALUE.code(), path + ".tls_minimum_protocol_version",
           "value '" + p.getTlsMinimumProtocolVersion() + "' is not supported (supported: TLSv1_2, TLSv1_3)");
     };
     int max = switch (p.getTlsMaximumProtocolVersion()) {
       case TLS_AUTO, TLSv1_3 -> 3;
       case TLSv1_2 -> 2;
-      default -> throw ConfigException.of(CODE, path + ".tls_maximum_protocol_version",
+      default -> throw ConfigException.of(ConfigCode.UNSUPPORTED_ENUM_VALUE.code(), path + ".tls_maximum_protocol_version",
           "value '" + p.getTlsMaximumProtocolVersion() + "' is not supported (supported: TLSv1_2, TLSv1_3)");
     };
     if (min > max) {
-      throw ConfigException.of(CODE, path, "tls_minimum_protocol_version is above tls_maximum_protocol_version");
+      throw ConfigException.of(ConfigCode.BAD_NUMBER.code(), path, "tls_minimum_protocol_version is above tls_maximum_protocol_version");
     }
     if (p.getEcdhCurvesCount() > 0 || p.getSignatureAlgorithmsCount() > 0) {
-      throw ConfigException.of(CODE, path, "ecdh_curves and signature_algorithms are not supported yet");
+      throw ConfigException.of(ConfigCode.UNSUPPORTED_FIELD.code(), path, "ecdh_curves and signature_algorithms are not supported yet");
     }
     List<String> out = new ArrayList<>();
     for (int v = min; v <= max; v++) {
@@ -300,7 +299,7 @@ public final class UpstreamTls {
       String p = path + "[" + i + "]";
       switch (m.getSanType()) {
         case DNS, URI, EMAIL, IP_ADDRESS -> { }
-        default -> throw ConfigException.of(CODE, p + ".san_type",
+        default -> throw ConfigException.of(ConfigCode.UNSUPPORTED_ENUM_VALUE.code(), p + ".san_type",
             "value '" + m.getSanType() + "' is not supported (supported: DNS, URI, EMAIL, IP_ADDRESS)");
       }
       Pattern regex = null;
@@ -310,10 +309,10 @@ public final class UpstreamTls {
           try {
             regex = Pattern.compile(m.getMatcher().getSafeRegex().getRegex());
           } catch (RuntimeException e) {
-            throw ConfigException.of(CODE, p + ".matcher.safe_regex.regex", "invalid regex: " + e.getMessage());
+            throw ConfigException.of(ConfigCode.BAD_REGEX.code(), p + ".matcher.safe_regex.regex", "invalid regex: " + e.getMessage());
           }
         }
-        default -> throw ConfigException.of(CODE, p + ".matcher",
+        default -> throw ConfigException.of(ConfigCode.UNSUPPORTED_FIELD.code(), p + ".matcher",
             "a matcher is required (supported: exact, prefix, suffix, contains, safe_regex)");
       }
       out.add(new SanMatcher(m.getSanType(), m.getMatcher(), regex));
@@ -346,7 +345,7 @@ public final class UpstreamTls {
         }
         this.pkix = found;
       } catch (Exception e) {
-        throw ConfigException.of(CODE, "", "cannot build the trust store: " + e.getMessage());
+        throw ConfigException.of(ConfigCode.BAD_FORMAT.code(), "", "cannot build the trust store: " + e.getMessage());
       }
     }
 

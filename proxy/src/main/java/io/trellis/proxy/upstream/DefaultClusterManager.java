@@ -3,6 +3,7 @@ package io.trellis.proxy.upstream;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.trellis.common.ConfigException;
+import io.trellis.proxy.config.ConfigCode;
 import io.trellis.common.Diagnostic;
 import io.trellis.proxy.stats.StatsStore;
 import java.util.ArrayList;
@@ -48,7 +49,7 @@ public final class DefaultClusterManager implements ClusterManager, AutoCloseabl
       try {
         ClusterConfig cc = ClusterConfig.parse(protos.get(i), path);
         if (!names.add(cc.name())) {
-          errors.add(Diagnostic.at(ClusterConfig.CODE, path + ".name", "duplicate cluster name '" + cc.name() + "'"));
+          errors.add(Diagnostic.at(ConfigCode.DUPLICATE_CLUSTER.code(), path + ".name", "duplicate cluster name '" + cc.name() + "'"));
         }
         configs.add(cc);
       } catch (ConfigException e) {

@@ -69,6 +69,7 @@ final class UpstreamCluster implements Cluster, AutoCloseable {
   private final DnsHostResolver dns;
   private final Map<ClusterConfig.EndpointSpec, List<InetAddress>> lastResolved = new HashMap<>();
   private ScheduledFuture<?> refreshTimer;
+  private int consecutiveFailures;
   private volatile boolean closed;
   private long version;
 
@@ -127,6 +128,7 @@ final class UpstreamCluster implements Cluster, AutoCloseable {
   private static final class LoopState {
     HostSet lbFor;
     LoadBalancer lb;
+    Host logicalTarget;
     final Map<PoolKey, ConnectionPool> pools = new HashMap<>();
   }
 
@@ -139,10 +141,15 @@ final class UpstreamCluster implements Cluster, AutoCloseable {
     if (config.type() == DiscoveryType.STATIC) {
       this.dns = null;
       List<Host> hosts = new ArrayList<>();
+      Set<Host> unhealthy = new HashSet<>();
       for (ClusterConfig.EndpointSpec e : config.endpoints()) {
-        hosts.add(e.toHost(InetAddress.ofLiteral(e.address())));
+        Host h = e.toHost(InetAddress.ofLiteral(e.address()));
+        hosts.add(h);
+        if (!e.healthy()) {
+          unhealthy.add(h);
+        }
       }
-      publish(hosts);
+      publish(hosts, unhealthy);
       initialized.complete(null);
     } else {
       this.dns = new DnsHostResolver(dnsLoop, config.dnsResolvers(), config.dnsUseTcp(), config.lookupFamily(),
@@ -156,15 +163,16 @@ final class UpstreamCluster implements Cluster, AutoCloseable {
     return initialized;
   }
 
-  private void publish(List<Host> hosts) {
+  private void publish(List<Host> hosts, Set<Host> unhealthy) {
     HostSet current = hostSet;
-    if (current.all().equals(hosts) && current.version() > 0) {
+    if (current.all().equals(hosts) && current.unhealthy().equals(unhealthy) && current.version() > 0) {
       stats.updateNoRebuild.inc();
       return;
     }
-    hostSet = HostSet.of(hosts, ++version);
+    HostSet next = HostSet.of(hosts, unhealthy, ++version);
+    hostSet = next;
     stats.membershipTotal.set(hosts.size());
-    stats.membershipHealthy.set(hosts.size());
+    stats.membershipHealthy.set(next.healthyCount());
     stats.membershipDegraded.set(0);
     stats.membershipChange.inc();
   }
@@ -202,6 +210,7 @@ final class UpstreamCluster implements Cluster, AutoCloseable {
     boolean failed = false;
     long ttl = Long.MAX_VALUE;
     List<Host> hosts = new ArrayList<>();
+    Set<Host> unhealthy = new HashSet<>();
     for (int i = 0; i < specs.size(); i++) {
       ClusterConfig.EndpointSpec spec = specs.get(i);
       Future<DnsHostResolver.Result> f = results.get(i);
@@ -217,13 +226,13 @@ final class UpstreamCluster implements Cluster, AutoCloseable {
         LOG.log(Level.FINE, "cluster " + config.name() + ": cannot resolve " + spec.address(), f.cause());
         addresses = lastResolved.getOrDefault(spec, List.of()); // keep the last good answer
       }
-      if (config.type() == DiscoveryType.LOGICAL_DNS) {
-        if (!addresses.isEmpty()) {
-          hosts.add(spec.toHost(addresses.get(0)));
-        }
-      } else {
-        for (InetAddress a : addresses) {
-          hosts.add(spec.toHost(a));
+      List<InetAddress> used = config.type() == DiscoveryType.LOGICAL_DNS && !addresses.isEmpty()
+          ? addresses.subList(0, 1) : addresses;
+      for (InetAddress a : used) {
+        Host h = spec.toHost(a);
+        hosts.add(h);
+        if (!spec.healthy()) {
+          unhealthy.add(h);
         }
       }
     }
@@ -232,9 +241,13 @@ final class UpstreamCluster implements Cluster, AutoCloseable {
     } else {
       stats.updateSuccess.inc();
     }
-    publish(hosts);
+    publish(hosts, unhealthy);
     initialized.complete(null);
-    long next = failed ? config.dnsFailureRefreshMillis() : config.dnsRefreshMillis();
+    // failures back off exponentially from base_interval to max_interval; a success resets
+    consecutiveFailures = failed ? Math.min(consecutiveFailures + 1, 30) : 0;
+    long next = failed
+        ? Math.min(config.dnsFailureMaxRefreshMillis(), config.dnsFailureRefreshMillis() << (consecutiveFailures - 1))
+        : config.dnsRefreshMillis();
     if (!failed && config.respectDnsTtl() && ttl != Long.MAX_VALUE) {
       next = Math.max(TimeUnit.SECONDS.toMillis(ttl), Math.min(config.dnsRefreshMillis(), 5000));
     }
@@ -264,6 +277,11 @@ final class UpstreamCluster implements Cluster, AutoCloseable {
   }
 
   @Override
+  public boolean healthy(Host host) {
+    return !hostSet.unhealthy().contains(host);
+  }
+
+  @Override
   public String type() {
     return config.type().name();
   }
@@ -273,7 +291,7 @@ final class UpstreamCluster implements Cluster, AutoCloseable {
     LoopState state = loopState.get();
     HostSet set = hostSet;
     if (state.lbFor != set) {
-      if (state.lbFor != null) {
+      if (state.lbFor != null && config.type() != DiscoveryType.LOGICAL_DNS) {
         drainRemovedHosts(state, set);
       }
       state.lb = new RoundRobinLoadBalancer(set.active(), System.identityHashCode(loop));
@@ -286,7 +304,10 @@ final class UpstreamCluster implements Cluster, AutoCloseable {
     return h;
   }
 
-  /** Pools of hosts that left the set stop taking new streams; idle connections close. */
+  /**
+   * Pools of hosts that left the set stop taking new streams; idle connections close. (Not for LOGICAL_DNS, whose
+   * connections survive address changes, as in Envoy.)
+   */
   private static void drainRemovedHosts(LoopState state, HostSet set) {
     Set<Host> present = new HashSet<>(set.all());
     for (Iterator<Map.Entry<PoolKey, ConnectionPool>> it = state.pools.entrySet().iterator(); it.hasNext(); ) {
@@ -314,6 +335,8 @@ final class UpstreamCluster implements Cluster, AutoCloseable {
     ChannelFuture cf = new Bootstrap().group(loop).channel(io.trellis.proxy.server.Transport.socketChannel())
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeout))
         .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new io.netty.channel.WriteBufferWaterMark(
+            config.perConnectionBufferLimitBytes() / 2, Math.max(1, config.perConnectionBufferLimitBytes())))
         .handler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {
@@ -394,7 +417,15 @@ final class UpstreamCluster implements Cluster, AutoCloseable {
       return promise;
     }
     LoopState state = loopState.get();
-    PoolKey key = new PoolKey(host, h2);
+    boolean logical = config.type() == DiscoveryType.LOGICAL_DNS;
+    // LOGICAL_DNS: one pool per protocol for the logical host, retargeted when its address changes
+    PoolKey key = new PoolKey(logical ? null : host, h2);
+    if (logical && !host.equals(state.logicalTarget)) {
+      for (ConnectionPool p : state.pools.values()) {
+        p.retarget(host, hostStats(host));
+      }
+      state.logicalTarget = host;
+    }
     ConnectionPool pool = state.pools.get(key);
     if (pool == null) {
       pool = h2 ? new Http2Pool(this, loop, host, hostStats(host)) : new Http1Pool(this, loop, host, hostStats(host));

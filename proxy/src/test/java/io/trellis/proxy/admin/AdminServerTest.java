@@ -90,8 +90,12 @@ class AdminServerTest {
     server.stats().counter("cluster.backend.upstream_rq_2xx").add(7);
     server.stats().counter("http.ingress.downstream_rq_2xx").add(4);
     server.stats().histogram("cluster.backend.upstream_rq_time").record(12);
-    server.stats().hostStats("backend", "127.0.0.1:8080").rqTotal().add(5);
-    server.stats().hostStats("backend", "127.0.0.1:8080").cxActive().set(2);
+    var backend = server.clusterManager().get("backend");
+    var first = backend.hosts().stream().filter(h -> h.address().getPort() == 8080).findFirst().orElseThrow();
+    for (int i = 0; i < 5; i++) {
+      backend.hostStats(first).recordResponse(200);
+    }
+    backend.hostStats(first).recordResponse(503);
   }
 
   @AfterAll
@@ -223,14 +227,15 @@ class AdminServerTest {
         "backend::default_priority::max_pending_requests::1024",
         "backend::high_priority::max_retries::3",
         "backend::added_via_api::false",
-        "backend::127.0.0.1:8080::cx_active::2",
-        "backend::127.0.0.1:8080::rq_total::5",
+        "backend::127.0.0.1:8080::cx_active::0",
+        "backend::127.0.0.1:8080::rq_success::5",
+        "backend::127.0.0.1:8080::rq_error::1",
         "backend::127.0.0.1:8080::health_flags::healthy",
         "backend::127.0.0.1:8080::weight::3",
         "backend::127.0.0.1:8080::region::eu",
         "backend::127.0.0.1:8080::zone::eu-1a",
         "backend::127.0.0.2:8081::weight::1",
-        "backend::127.0.0.2:8081::rq_total::0");
+        "backend::127.0.0.2:8081::rq_success::0");
     assertThat(body.lines()).allMatch(l -> l.startsWith("backend::"));
   }
 
@@ -243,7 +248,7 @@ class AdminServerTest {
     var host = c.getClusterStatuses(0).getHostStatuses(0);
     assertThat(host.getAddress().getSocketAddress().getPortValue()).isEqualTo(8080);
     assertThat(host.getWeight()).isEqualTo(3);
-    assertThat(host.getStatsList()).contains(SimpleMetric.newBuilder().setName("rq_total").setValue(5)
+    assertThat(host.getStatsList()).contains(SimpleMetric.newBuilder().setName("rq_success").setValue(5)
         .setType(SimpleMetric.Type.COUNTER).build());
   }
 
@@ -268,6 +273,15 @@ class AdminServerTest {
     assertThat(info.getCommandLineOptions().getConfigPath()).isEqualTo("test.yaml");
     assertThat(info.getCommandLineOptions().getConcurrency()).isEqualTo(1);
     assertThat(info.getCommandLineOptions().getDrainTime().getNanos()).isEqualTo(200_000_000);
+  }
+
+  @Test
+  void memoryIsEnvoysMemoryProto() throws Exception {
+    io.envoyproxy.envoy.admin.v3.Memory.Builder m = io.envoyproxy.envoy.admin.v3.Memory.newBuilder();
+    JsonFormat.parser().merge(get(server, "/memory").body(), m);
+    assertThat(m.getAllocated()).isPositive();
+    assertThat(m.getHeapSize()).isGreaterThanOrEqualTo(m.getAllocated());
+    assertThat(m.getTotalPhysicalBytes()).isGreaterThan(m.getHeapSize());
   }
 
   @Test

@@ -56,14 +56,32 @@ class StatsRendererTest {
     Histogram h = s.histogram("x.rq_time");
     h.record(10);
     long now = System.nanoTime();
+    assertThat(h.snapshot(now).intervalQuantiles()[2]).isNaN();
     HistogramSnapshot first = h.snapshot(now + Histogram.FLUSH_INTERVAL_NANOS + 1);
-    assertThat(HistogramSnapshot.quantile(first.interval(), 0.5)).isEqualTo(10.0);
+    assertThat(first.intervalQuantiles()[2]).isEqualTo(10.0);
     h.record(20);
     HistogramSnapshot second = h.snapshot(now + 2 * Histogram.FLUSH_INTERVAL_NANOS + 2);
-    assertThat(HistogramSnapshot.quantile(second.interval(), 1.0)).isEqualTo(20.0);
-    assertThat(second.interval().getTotalCount()).isEqualTo(1);
-    assertThat(second.cumulative().getTotalCount()).isEqualTo(2);
+    assertThat(second.intervalQuantiles()[0]).isEqualTo(20.0);
+    assertThat(second.intervalQuantiles()[9]).isEqualTo(20.0);
+    assertThat(second.cumulativeQuantiles()[0]).isEqualTo(10.0);
+    assertThat(second.count()).isEqualTo(2);
     assertThat(second.sum()).isEqualTo(30);
+    assertThat(h.cumulative().getTotalCount()).isEqualTo(2);
+  }
+
+  @Test
+  void bucketCountsAreCumulativeAtEnvoysBounds() {
+    org.HdrHistogram.Histogram h = new org.HdrHistogram.Histogram(3);
+    for (long v : new long[] {0, 1, 1, 5, 6, 3_600_000, 4_000_000}) {
+      h.recordValue(v);
+    }
+    long[] b = HistogramSnapshot.buckets(h);
+    assertThat(b[0]).isEqualTo(1); // <= 0.5
+    assertThat(b[1]).isEqualTo(3); // <= 1
+    assertThat(b[2]).isEqualTo(4); // <= 5
+    assertThat(b[3]).isEqualTo(5); // <= 10
+    assertThat(b[b.length - 2]).isEqualTo(5); // <= 1800000
+    assertThat(b[b.length - 1]).isEqualTo(6); // <= 3600000
   }
 
   @Test
@@ -86,7 +104,7 @@ class StatsRendererTest {
     assertThat(stats.get(0).get("name").asText()).isEqualTo("cluster.backend.upstream_cx_active");
     assertThat(stats.get(0).get("value").asLong()).isEqualTo(2);
     JsonNode hist = stats.get(stats.size() - 1).get("histograms");
-    assertThat(hist.get("supported_quantiles").toString()).isEqualTo("[0.0,25.0,50.0,75.0,90.0,95.0,99.0,99.5,99.9,100.0]");
+    assertThat(hist.get("supported_quantiles").toString()).isEqualTo("[0,25,50,75,90,95,99,99.5,99.9,100]");
     JsonNode q = hist.get("computed_quantiles").get(0);
     assertThat(q.get("name").asText()).isEqualTo("cluster.backend.upstream_rq_time");
     assertThat(q.get("values").get(2).get("interval").isNull()).isTrue();

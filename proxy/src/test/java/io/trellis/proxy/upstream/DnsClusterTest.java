@@ -138,4 +138,82 @@ class DnsClusterTest {
       assertThat(TestClient.get(c, group.next(), false).get(5, TimeUnit.SECONDS).body()).isEqualTo("local");
     }
   }
+
+  @Test
+  void hostsThatLeaveTheSetHaveTheirIdleConnectionsClosed() throws Exception {
+    try (var dns = new TestDnsServer(group); var a = TestServers.http1(group, "a", null)) {
+      // a second server on another loopback address, same port, so one DNS name can move between them
+      var b = TestServers.http1(group, "b", null, "127.0.0.2", a.port());
+      try (b) {
+        dns.set("move.test", "127.0.0.1");
+        try (var cm = DefaultClusterManager.create(List.of(
+            dnsCluster("move", Cluster.DiscoveryType.STRICT_DNS, dns, "move.test", a.port()).build()),
+            new StatsStore(), group, Executors.newVirtualThreadPerTaskExecutor())) {
+          var c = cm.get("move");
+          var loop = group.next();
+          assertThat(TestClient.get(c, loop, false).get(5, TimeUnit.SECONDS).body()).isEqualTo("a");
+          var idleToA = a.connections.get(0);
+          dns.set("move.test", "127.0.0.2");
+          await().atMost(java.time.Duration.ofSeconds(5)).untilAsserted(() ->
+              assertThat(addresses(c)).containsExactly("127.0.0.2:" + a.port()));
+          assertThat(TestClient.get(c, loop, false).get(5, TimeUnit.SECONDS).body()).isEqualTo("b");
+          // the pick on the new host set drained the pool of the host that left
+          await().atMost(java.time.Duration.ofSeconds(5)).until(() -> !idleToA.isActive());
+        }
+      }
+    }
+  }
+
+  @Test
+  void lookupFamilyFiltersAddresses() throws Exception {
+    var v4 = java.net.InetAddress.ofLiteral("127.0.0.1");
+    var v6 = java.net.InetAddress.ofLiteral("::1");
+    var loop = group.next();
+    java.util.function.Function<Cluster.DnsLookupFamily, List<java.net.InetAddress>> f = fam -> {
+      DnsHostResolver r = new DnsHostResolver(loop, List.of(new java.net.InetSocketAddress("127.0.0.1", 53)), false,
+          fam, false, 1000, Runnable::run);
+      try {
+        return r.filter(List.of(v4, v6));
+      } finally {
+        r.close();
+      }
+    };
+    assertThat(f.apply(Cluster.DnsLookupFamily.V4_ONLY)).containsExactly(v4);
+    assertThat(f.apply(Cluster.DnsLookupFamily.V6_ONLY)).containsExactly(v6);
+    assertThat(f.apply(Cluster.DnsLookupFamily.V4_PREFERRED)).containsExactly(v4);
+    assertThat(f.apply(Cluster.DnsLookupFamily.AUTO)).containsExactly(v6);
+    assertThat(f.apply(Cluster.DnsLookupFamily.ALL)).containsExactly(v4, v6);
+  }
+
+  @Test
+  void logicalDnsKeepsExistingConnectionsWhenTheAddressChanges() throws Exception {
+    try (var dns = new TestDnsServer(group); var a = TestServers.http1(group, "a", null);
+        var b = TestServers.http1(group, "b", null, "127.0.0.2", a.port())) {
+      dns.set("logical2.test", "127.0.0.1");
+      try (var cm = DefaultClusterManager.create(List.of(
+          dnsCluster("logical2", Cluster.DiscoveryType.LOGICAL_DNS, dns, "logical2.test", a.port()).build()),
+          new StatsStore(), group, Executors.newVirtualThreadPerTaskExecutor())) {
+        var c = cm.get("logical2");
+        var loop = group.next();
+        assertThat(TestClient.get(c, loop, false).get(5, TimeUnit.SECONDS).body()).isEqualTo("a");
+        dns.set("logical2.test", "127.0.0.2");
+        await().atMost(java.time.Duration.ofSeconds(5)).untilAsserted(() ->
+            assertThat(addresses(c)).containsExactly("127.0.0.2:" + a.port()));
+        // the idle keep-alive connection to the old address is still used (Envoy does not drain it)
+        TestClient.Response r = TestClient.get(c, loop, false).get(5, TimeUnit.SECONDS);
+        assertThat(r.body()).isEqualTo("a");
+        assertThat(a.connections.get(0).isActive()).isTrue();
+        // a second, concurrent request needs a new connection: it goes to the new address
+        List<TestServers.Held> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+        a.hold = held::add;
+        var first = TestClient.get(c, loop, false);
+        await().atMost(java.time.Duration.ofSeconds(5)).until(() -> held.size() == 1);
+        assertThat(TestClient.get(c, loop, false).get(5, TimeUnit.SECONDS).body()).isEqualTo("b");
+        a.hold = null;
+        held.get(0).respond();
+        assertThat(first.get(5, TimeUnit.SECONDS).body()).isEqualTo("a");
+        assertThat(b.accepted.get()).isEqualTo(1);
+      }
+    }
+  }
 }

@@ -1,6 +1,7 @@
 package io.trellis.proxy.upstream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.Any;
@@ -77,6 +78,12 @@ class Http2PoolTest {
       });
       assertThat(s.accepted.get()).isEqualTo(1);
       assertThat(stats.counter("cluster.mux.upstream_cx_http2_total").value()).isEqualTo(1);
+      HostStats hs = cm.get("mux").hostStats(cm.get("mux").hosts().get(0));
+      await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+        assertThat(hs.rqSuccess()).isEqualTo(50);
+        assertThat(hs.rqActive()).isZero();
+      });
+      assertThat(hs.rqError()).isZero();
       // and the connection stays for the next requests
       TestClient.get(cm.get("mux"), clientGroup.next(), false).get(5, TimeUnit.SECONDS);
       assertThat(s.accepted.get()).isEqualTo(1);
@@ -173,6 +180,67 @@ class Http2PoolTest {
             .build())) {
       assertThat(TestClient.get(cm.get("old"), clientGroup.next(), false).get(5, TimeUnit.SECONDS).protocol())
           .isEqualTo("HTTP/2");
+    }
+  }
+
+  @Test
+  void connectionLossFailsInFlightStreamsAndTheNextRequestReconnects() throws Exception {
+    StatsStore stats = new StatsStore();
+    try (var s = TestServers.http2(serverGroup, "h2", 0, null);
+        var cm = manager(stats, Clusters.http2(Clusters.staticCluster("loss", s.port()), 0).build())) {
+      Cluster c = cm.get("loss");
+      EventLoop loop = clientGroup.next();
+      List<TestServers.Held> held = new CopyOnWriteArrayList<>();
+      s.hold = held::add;
+      List<CompletableFuture<TestClient.Response>> rs = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        rs.add(TestClient.get(c, loop, false));
+      }
+      await().atMost(Duration.ofSeconds(5)).until(() -> held.size() == 3);
+      s.hold = null;
+      s.connections.get(0).close().syncUninterruptibly();
+      for (var r : rs) {
+        assertThat(catchThrowable(() -> r.get(5, TimeUnit.SECONDS))).isNotNull();
+      }
+      HostStats hs = c.hostStats(c.hosts().get(0));
+      await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(hs.rqError()).isEqualTo(3));
+      await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+          assertThat(stats.counter("cluster.loss.upstream_cx_destroy_remote").value()).isEqualTo(1));
+      assertThat(TestClient.get(c, loop, false).get(5, TimeUnit.SECONDS).status()).isEqualTo(200);
+      assertThat(s.accepted.get()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void http2ToAnHttp1OnlyServerFailsTheAcquire() throws Exception {
+    try (var s = TestServers.http1(serverGroup, "h1only", null);
+        var cm = manager(new StatsStore(), Clusters.http2(Clusters.staticCluster("mismatch", s.port()), 0).build())) {
+      Throwable t = catchThrowable(() -> TestClient.get(cm.get("mismatch"), clientGroup.next(), false)
+          .get(10, TimeUnit.SECONDS));
+      System.out.println("h2c to an HTTP/1.1 server: " + t);
+      assertThat(t).isInstanceOf(java.util.concurrent.ExecutionException.class);
+      assertThat(t.getCause()).hasMessageContaining("before its HTTP/2 SETTINGS");
+    }
+  }
+
+  @Test
+  void initialConnectionWindowSizeIsAdvertised() throws Exception {
+    var h2opts = io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions.newBuilder()
+        .setInitialConnectionWindowSize(com.google.protobuf.UInt32Value.of(1 << 20)).build();
+    try (var s = TestServers.http2(serverGroup, "h2", 0, null);
+        var cm = manager(new StatsStore(), Clusters.staticCluster("win", s.port()).setHttp2ProtocolOptions(h2opts)
+            .build())) {
+      TestClient.get(cm.get("win"), clientGroup.next(), false).get(5, TimeUnit.SECONDS);
+      var conn = s.connections.get(0);
+      await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+        int window = conn.eventLoop().submit(() -> {
+          var codec = conn.pipeline().get(io.netty.handler.codec.http2.Http2FrameCodec.class);
+          var c = codec.connection();
+          return c.remote().flowController().windowSize(c.connectionStream());
+        }).get(5, TimeUnit.SECONDS);
+        // the server may send up to 1 MiB (minus what it already sent) on the connection
+        assertThat(window).isGreaterThan(65_535);
+      });
     }
   }
 }
