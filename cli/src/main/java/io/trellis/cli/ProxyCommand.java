@@ -50,20 +50,27 @@ final class ProxyCommand implements Callable<Integer> {
         System.out.println(config + ": OK");
         return 0;
       } catch (ConfigException e) {
-        System.err.println("trellis: invalid configuration\n" + e.getMessage());
-        return Main.EXIT_USAGE;
+        return printInvalid(e);
       }
     }
     ProxyServer server;
     try {
       server = ProxyServer.start(options);
     } catch (ConfigException e) {
-      System.err.println("trellis: invalid configuration\n" + e.getMessage());
-      return Main.EXIT_USAGE;
+      return printInvalid(e);
     }
     Runtime.getRuntime().addShutdownHook(new Thread(() -> server.drainAndStop(options.drainTime()).join(),
         "trellis-shutdown"));
     server.awaitTermination();
     return 0;
+  }
+
+  /** Prints every diagnostic on its own line ({@code FILE: PATH: message [code]}), then a summary; returns 2. */
+  private int printInvalid(ConfigException e) {
+    e.diagnostics().forEach(System.err::println);
+    int n = e.diagnostics().size();
+    System.err.println("trellis: " + config + " is invalid: " + n + (n == 1 ? " error" : " errors")
+        + " (the codes are explained in docs/configuration.md)");
+    return Main.EXIT_USAGE;
   }
 }

@@ -36,6 +36,8 @@ public final class ProxyServer implements AutoCloseable {
   private ListenerManager listenerManager;
   private AdminServer admin;
   private final CompletableFuture<Void> terminated = new CompletableFuture<>();
+  // Separate from state.draining(): /drain_listeners drains without stopping, and a later stop must still happen.
+  private final java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
   private final long startNanos = System.nanoTime();
 
   private ProxyServer(Bootstrap bootstrap, ProxyOptions options) throws ConfigException {
@@ -139,7 +141,7 @@ public final class ProxyServer implements AutoCloseable {
    * streams up to {@code drainTime}, then closes everything. Safe to call more than once and from any thread.
    */
   public CompletableFuture<Void> drainAndStop(Duration drainTime) {
-    if (!state.draining()) {
+    if (stopping.compareAndSet(false, true)) {
       state.startDraining();
       stats.gauge("server.state").set(1);
       Thread.ofVirtual().name("trellis-drain").start(() -> {
@@ -155,6 +157,11 @@ public final class ProxyServer implements AutoCloseable {
       });
     }
     return terminated;
+  }
+
+  /** How the proxy was started (command line flags), for /server_info. */
+  public ProxyOptions options() {
+    return options;
   }
 
   public Duration drainTime() {

@@ -26,4 +26,9 @@ public final class Counter {
   public long value() {
     return value.sum();
   }
+
+  /** Envoy's "used" flag ({@code /stats?usedonly}): true once the counter was ever incremented. */
+  public boolean used() {
+    return value.sum() != 0;
+  }
 }

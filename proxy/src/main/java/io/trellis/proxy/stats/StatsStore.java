@@ -29,6 +29,16 @@ public final class StatsStore {
     return histograms.computeIfAbsent(name, Histogram::new);
   }
 
+  /** The counter of that name if it exists, without creating it (admin reads). */
+  public Counter findCounter(String name) {
+    return counters.get(name);
+  }
+
+  /** The gauge of that name if it exists, without creating it (admin reads). */
+  public Gauge findGauge(String name) {
+    return gauges.get(name);
+  }
+
   /** A view with a name prefix, e.g. {@code scope("cluster.backend.")}. */
   public Scope scope(String prefix) {
     return new Scope(this, prefix);

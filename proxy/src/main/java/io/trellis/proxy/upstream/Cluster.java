@@ -29,7 +29,9 @@ public interface Cluster {
 
   /**
    * Opens a new connection to {@code host} on {@code loop}, honouring connect_timeout and the cluster's transport
-   * socket (upstream TLS with SNI and verification). {@code handler} is added after TLS, once connected.
+   * socket (upstream TLS with SNI and verification). {@code handler} is added after TLS, once connected. The returned
+   * future completes when the connection is usable: after the TLS handshake for a TLS cluster; it fails with the
+   * connect or handshake error ({@code UpstreamTls.failureReason} gives the transport failure reason).
    */
   ChannelFuture connect(EventLoop loop, Host host, ChannelHandler handler);
 
@@ -39,4 +41,25 @@ public interface Cluster {
    * The future fails with the connect error (timeout, refused, TLS) when no stream could be had.
    */
   Future<UpstreamHttpStream> acquireHttpStream(EventLoop loop, Host host, boolean downstreamHttp2);
+
+  /** Envoy's cluster type name ("STATIC", "STRICT_DNS", "LOGICAL_DNS"), for /clusters and config dumps. */
+  default String type() {
+    return "STATIC";
+  }
+
+  /**
+   * Per-host counters of {@code host} for the admin {@code /clusters} output (cx_active, rq_total, rq_success,
+   * rq_error...). The router records response outcomes on it. The default returns a detached, zeroed record.
+   */
+  default HostStats hostStats(Host host) {
+    return new HostStats();
+  }
+
+  /**
+   * False when the host is excluded from load balancing (its EDS/config health_status is UNHEALTHY, DRAINING or
+   * TIMEOUT); /clusters prints it as {@code health_flags::/failed_eds_health}.
+   */
+  default boolean healthy(Host host) {
+    return true;
+  }
 }

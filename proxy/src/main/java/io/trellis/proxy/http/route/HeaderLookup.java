@@ -62,11 +62,8 @@ final class HeaderLookup {
     if (!it.hasNext()) {
       return first;
     }
-    StringBuilder sb = new StringBuilder(first);
-    do {
-      sb.append(',').append(it.next());
-    } while (it.hasNext());
-    return sb.toString();
+    // Several values: join them in arrival order (Netty's value iterator may run newest first; getAll is ordered).
+    return String.join(",", headers.getAll(asciiName));
   }
 
   boolean present(RequestHead request) {

@@ -10,8 +10,15 @@ sealed interface PathMatch {
   /**
    * @param path the whole request path
    * @param end the index of the first '?' or '#' in path, or its length
+   * @param bare {@code path.substring(0, end)}, computed once per request when the virtual host has regex routes
+   *     (see {@link #needsBarePath}); may be null otherwise
    */
-  boolean matches(String path, int end);
+  boolean matches(String path, int end, String bare);
+
+  /** Whether {@link #matches} needs the bare path (the path without query and fragment) as a String. */
+  default boolean needsBarePath() {
+    return false;
+  }
 
   /** How many leading characters of the path {@code prefix_rewrite} replaces: the prefix, or the whole path. */
   int rewriteLength(int end);
@@ -21,7 +28,7 @@ sealed interface PathMatch {
 
   record Prefix(String prefix, boolean caseSensitive) implements PathMatch {
     @Override
-    public boolean matches(String path, int end) {
+    public boolean matches(String path, int end, String bare) {
       return end >= prefix.length() && path.regionMatches(!caseSensitive, 0, prefix, 0, prefix.length());
     }
 
@@ -38,7 +45,7 @@ sealed interface PathMatch {
 
   record Exact(String path, boolean caseSensitive) implements PathMatch {
     @Override
-    public boolean matches(String requestPath, int end) {
+    public boolean matches(String requestPath, int end, String bare) {
       return end == path.length() && requestPath.regionMatches(!caseSensitive, 0, path, 0, end);
     }
 
@@ -56,7 +63,7 @@ sealed interface PathMatch {
   /** {@code path_separated_prefix}: the prefix is the whole path or is followed by '/'. */
   record SeparatedPrefix(String prefix, boolean caseSensitive) implements PathMatch {
     @Override
-    public boolean matches(String path, int end) {
+    public boolean matches(String path, int end, String bare) {
       int n = prefix.length();
       return end >= n && path.regionMatches(!caseSensitive, 0, prefix, 0, n) && (end == n || path.charAt(n) == '/');
     }
@@ -72,11 +79,27 @@ sealed interface PathMatch {
     }
   }
 
-  /** {@code safe_regex}: RE2, full match; {@code case_sensitive} does not apply (as in Envoy). */
-  record Regex(Pattern pattern) implements PathMatch {
+  /**
+   * {@code safe_regex}: RE2, full match; {@code case_sensitive} does not apply (as in Envoy). {@code literals} are
+   * taken from the regex at compile time: a path without them cannot match, so most non-matching paths are rejected
+   * without running the regex.
+   */
+  record Regex(Pattern pattern, RegexLiterals literals) implements PathMatch {
+    Regex(Pattern pattern) {
+      this(pattern, RegexLiterals.of(pattern.pattern()));
+    }
+
     @Override
-    public boolean matches(String path, int end) {
-      return pattern.matches(end == path.length() ? path : path.substring(0, end));
+    public boolean matches(String path, int end, String bare) {
+      if (!literals.mayMatch(path, end)) {
+        return false;
+      }
+      return pattern.matches(bare != null ? bare : end == path.length() ? path : path.substring(0, end));
+    }
+
+    @Override
+    public boolean needsBarePath() {
+      return true;
     }
 
     @Override

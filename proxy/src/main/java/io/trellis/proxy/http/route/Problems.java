@@ -49,6 +49,10 @@ final class Problems {
    * This is the runtime's own guard: a field Trellis does not implement is never ignored silently.
    */
   void onlySupported(Message message, String path, Set<String> supported) {
+    for (Integer number : message.getUnknownFields().asMap().keySet()) {
+      add(UNSUPPORTED, path, "field number " + number + " is not a field of "
+          + message.getDescriptorForType().getFullName() + " in the Envoy API version Trellis reads");
+    }
     for (FieldDescriptor field : message.getAllFields().keySet()) {
       if (!supported.contains(field.getName())) {
         add(UNSUPPORTED, path + "." + field.getName(), "field '" + field.getName() + "' of "

@@ -25,8 +25,8 @@ final class RouteEntry {
   }
 
   /** The match for this request, or null when the route does not match. */
-  RouteMatch match(RequestHead request, String requestPath, int pathEnd, long random) {
-    if (!path.matches(requestPath, pathEnd)) {
+  RouteMatch match(RequestHead request, String requestPath, int pathEnd, String bare, long random) {
+    if (!path.matches(requestPath, pathEnd, bare)) {
       return null;
     }
     for (HeaderCondition h : headers) {

@@ -49,8 +49,9 @@ public final class RouteTable {
       return null;
     }
     int end = PathMatch.pathEnd(path);
+    String bare = vhost.needsBarePath() && end < path.length() ? path.substring(0, end) : null;
     for (RouteEntry route : vhost.routes()) {
-      RouteMatch m = route.match(request, path, end, random);
+      RouteMatch m = route.match(request, path, end, bare, random);
       if (m != null) {
         return m;
       }
