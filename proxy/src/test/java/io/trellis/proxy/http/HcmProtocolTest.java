@@ -124,6 +124,24 @@ class HcmProtocolTest {
     }
   }
 
+  @Test
+  void http2HeaderLimitsAre431() {
+    try (TestHttpClient c = TestHttpClient.h2c(proxy.port())) {
+      Http2Headers many = base();
+      for (int i = 0; i < 101; i++) {
+        many.add("x-h" + i, "v");
+      }
+      assertThat(c.rawH2(many, null)).isEqualTo("status:431");
+      Http2Headers atLimit = base();
+      for (int i = 0; i < 90; i++) {
+        atLimit.add("x-h" + i, "v");
+      }
+      assertThat(c.rawH2(atLimit, null)).isEqualTo("status:200");
+      assertThat(c.rawH2(base().add("x-big", "x".repeat(70 * 1024)), null)).isEqualTo("status:431");
+      assertThat(c.get("t", "/a/fine").status()).isEqualTo(200);
+    }
+  }
+
   private static Http2Headers base() {
     return new DefaultHttp2Headers(false).method("GET").path("/status/200").scheme("http").authority("t");
   }
