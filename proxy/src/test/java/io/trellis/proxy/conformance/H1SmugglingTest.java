@@ -198,8 +198,10 @@ class H1SmugglingTest {
           answered.add(r.upstreamTarget());
         }
       }
+      // A message the proxy cut off (it found the framing error while streaming and reset the upstream) is not
+      // ambiguous: the upstream never completed it. Anything else the strict parser objects to is.
       List<String> anomalies = up.stream().flatMap(r -> r.anomalies().stream())
-          .filter(a -> !a.equals("trailer")).toList();
+          .filter(a -> !a.equals("trailer") && !a.equals("chunk-truncated") && !a.equals("body-truncated")).toList();
       List<String> unanswered = up.stream().map(RecordingUpstream.Request::target)
           .filter(t -> !t.startsWith("/v/") && !answered.contains(t)).toList();
       Response first = ex.first();
