@@ -68,6 +68,11 @@ public final class ListenerManager implements AutoCloseable {
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
+    return startCompiled(configs, context);
+  }
+
+  /** Binds already compiled listeners (tests build them with their own network filters). */
+  static ListenerManager startCompiled(List<ListenerConfig> configs, FactoryContext context) throws ConfigException {
     List<Bound> bound = new ArrayList<>();
     ListenerManager manager = new ListenerManager(bound);
     try {

@@ -43,8 +43,8 @@ import org.junit.jupiter.api.TestFactory;
  * <p>Prints {@code h2flood: N/N attacks closed}.
  */
 class H2FloodTest {
-  private static final Duration OUTCOME = Duration.ofSeconds(4);
-  private static final Duration WRITE = Duration.ofSeconds(5);
+  private static final Duration OUTCOME = Duration.ofSeconds(3);
+  private static final Duration WRITE = Duration.ofSeconds(4);
   private static final int SMALL_RCVBUF = 4096;
   private static ProxyHarness harness;
 
@@ -54,7 +54,7 @@ class H2FloodTest {
           + "100 x (1 + open streams)); Netty has none, the HCM adds none",
       "WINDOW_UPDATE-FLOOD", "no inbound WINDOW_UPDATE limit (Envoy: max_inbound_window_update_frames_per_data_"
           + "frame_sent 10 -> 5 + 2 x (streams + 10 x DATA sent)); Netty has none, the HCM adds none",
-      "PING-FLOOD (CVE-2019-9512)", "not ended within 200k PINGs / 5 s with the reader paused: Netty's queued-"
+      "PING-FLOOD (CVE-2019-9512)", "not ended within 200k PINGs / 4 s with the reader paused: Netty's queued-"
           + "control-frame limit counts only ACKs the kernel refused, and the proxy's socket send buffer (loopback "
           + "tcp_wmem max 4 MiB) absorbs ~250k ACKs first; needs a per-window inbound PING limit or a bounded "
           + "SO_SNDBUF on downstream connections",
@@ -146,6 +146,19 @@ class H2FloodTest {
       c.writeBounded(b.toByteArray(), WRITE);
       Outcome o = c.awaitGoawayOrClose(OUTCOME);
       return new Result(o.kind() != Kind.TIMEOUT || c.writeFailed(), "2000 HEADERS+RST_STREAM pairs -> " + o);
+    }});
+    a.add(new Object[] {"MADE-YOU-RESET (CVE-2025-55163)", false, (Attack) c -> {
+      // Each stream is opened, then made invalid with a zero WINDOW_UPDATE, so the *server* must reset it.
+      ByteArrayOutputStream b = new ByteArrayOutputStream();
+      for (int i = 0; i < 2000; i++) {
+        int stream = 2 * i + 1;
+        b.writeBytes(header(stream, Hpack.request("POST", "/made-you-reset", "localhost"), END_HEADERS));
+        b.writeBytes(RawH2Connection.frame(WINDOW_UPDATE, 0, stream, RawH2Connection.int32(0)));
+      }
+      c.writeBounded(b.toByteArray(), WRITE);
+      Outcome o = c.awaitGoawayOrClose(OUTCOME);
+      return new Result(o.kind() != Kind.TIMEOUT || c.writeFailed(), "2000 streams each reset by the server "
+          + "(zero WINDOW_UPDATE) -> " + o);
     }});
     a.add(new Object[] {"EMPTY-DATA-FLOOD (CVE-2019-9518)", false, (Attack) c -> {
       c.write(HEADERS, END_HEADERS, 1, Hpack.request("POST", "/empty-data", "localhost").bytes());
