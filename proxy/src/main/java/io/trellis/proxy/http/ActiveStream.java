@@ -74,6 +74,7 @@ final class ActiveStream implements HttpFilter.Callbacks {
   private UpstreamHandler upstreamHandler;
   private ArrayDeque<Object> pending;
   private long upstreamStartNanos;
+  private boolean upstreamUnflushed;
 
   private ScheduledFuture<?> routeTimer;
   private ScheduledFuture<?> requestTimer;
@@ -302,11 +303,23 @@ final class ActiveStream implements HttpFilter.Callbacks {
     writeUpstream(buf);
   }
 
+  /** Writes without flushing; the connection flushes once per read batch through {@link #flushUpstream()}. */
   private void writeUpstream(Object msg) {
     Channel ch = upstream.channel();
-    ch.writeAndFlush(msg, ch.voidPromise());
+    ch.write(msg, ch.voidPromise());
+    upstreamUnflushed = true;
     if (!ch.isWritable()) {
       down.pauseReading(Downstream.PAUSE_BACKPRESSURE);
+    }
+  }
+
+  /** Flushes what this read batch wrote upstream (called on the downstream's channelReadComplete). */
+  void flushUpstream() {
+    if (upstreamUnflushed) {
+      upstreamUnflushed = false;
+      if (upstream != null) {
+        upstream.channel().flush();
+      }
     }
   }
 

@@ -196,6 +196,14 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Down
   }
 
   @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    if (current != null) {
+      current.flushUpstream();
+    }
+    ctx.fireChannelReadComplete();
+  }
+
+  @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
     if (current != null) {
       current.onDownstreamWritabilityChanged();
@@ -283,6 +291,9 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Down
     }
     if (closing) {
       return;
+    }
+    if (current != null) {
+      current.flushUpstream();
     }
     if (current == null) {
       armIdleTimer();

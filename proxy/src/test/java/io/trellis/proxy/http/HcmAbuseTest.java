@@ -72,7 +72,8 @@ class HcmAbuseTest {
         sent++;
       }
       assertThat(attacker.channel().closeFuture().await(10, TimeUnit.SECONDS)).isTrue();
-      System.out.println("H2-RAPID-RESET: connection closed; " + sent + " HEADERS+RST_STREAM pairs sent before the client saw it "
+      System.out.println("H2-RAPID-RESET: connection closed; " + sent
+          + " HEADERS+RST_STREAM pairs sent before the client saw it "
           + "(limit 200 per 30 s); victim connection unaffected");
       assertThat(victim.get("t", "/a/victim").status()).isEqualTo(200);
     }

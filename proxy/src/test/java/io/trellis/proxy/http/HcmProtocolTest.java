@@ -167,6 +167,22 @@ class HcmProtocolTest {
   }
 
   @Test
+  void headResponsesHaveNoBodyAndKeepFraming() {
+    RawHttp.Result r = RawHttp.exchange(proxy.port(), "HEAD /bytes/1000 HTTP/1.1\r\nHost: t\r\n\r\n"
+        + "GET /a/after-head HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", 5000);
+    assertThat(r.responses()).isEqualTo(2);
+    String first = r.text().substring(0, r.text().indexOf("HTTP/1.1 ", 1));
+    assertThat(first).startsWith("HTTP/1.1 200").containsIgnoringCase("content-length: 1000").endsWith("\r\n\r\n");
+    assertThat(r.text()).contains("hello from a GET /after-head");
+    try (TestHttpClient c = TestHttpClient.h2c(proxy.port())) {
+      TestHttpClient.Response h = c.send(HttpMethod.HEAD, "t", "/bytes/1000", new DefaultHttpHeaders(), -1, null);
+      assertThat(h.status()).isEqualTo(200);
+      assertThat(h.bodyBytes()).isZero();
+      assertThat(c.get("t", "/a/after").status()).isEqualTo(200);
+    }
+  }
+
+  @Test
   void expectContinueAnsweredByTheProxy() throws Exception {
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress("127.0.0.1", proxy.port()));
