@@ -151,14 +151,14 @@ public final class Demo implements AutoCloseable {
 
         Try:
           curl -s %s/reviews/1                                    # 80%% go to v1, 20%% to v2
-          for i in $(seq 20); do curl -s %s/ -o /dev/null -w '%%{http_code} '; curl -s %s/ | grep -o '"v[12]"'; done | sort | uniq -c
+          for i in $(seq 50); do curl -s %s/; done | grep -o '"version":"v[12]"' | sort | uniq -c
           curl -s -H 'x-version: v2' %s/reviews/1                 # header route: always v2
           curl -s %s/stats | grep -E 'reviews|downstream_rq'      # Envoy-named stats
           curl -s %s/clusters                                     # hosts per cluster
           ./trellis proxy --config %s --admin-port 0 --mode validate   # check a config file
 
         Press Ctrl-C to stop.
-        """.formatted(v1.port(), v2.port(), url, admin, config, url, url, url, url, admin, admin, config);
+        """.formatted(v1.port(), v2.port(), url, admin, config, url, url, url, admin, admin, config);
   }
 
   @Override

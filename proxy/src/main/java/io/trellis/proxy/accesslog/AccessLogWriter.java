@@ -35,11 +35,22 @@ final class AccessLogWriter {
 
   static final AccessLogWriter INSTANCE = new AccessLogWriter(QUEUE_CAPACITY);
 
+  static {
+    // Lines still queued when the process exits (after /quitquitquit or SIGTERM) are written, not lost.
+    try {
+      Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("trellis-access-log-flush").unstarted(
+          () -> INSTANCE.shutdown(TimeUnit.SECONDS.toMillis(2))));
+    } catch (IllegalStateException e) {
+      // first access log built while the JVM is already shutting down: nothing to flush at exit yet
+    }
+  }
+
   private record Entry(Sink sink, String line) {}
 
   private final BlockingQueue<Entry> queue;
   private final Set<Sink> sinks = Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
   private final Thread thread;
+  private volatile boolean closing;
 
   AccessLogWriter(int capacity) {
     this(capacity, true);
@@ -61,6 +72,20 @@ final class AccessLogWriter {
     }
     sink.dropped.inc();
     return false;
+  }
+
+  /**
+   * Writes what is queued and stops the writer, waiting up to {@code millis}. Offers after this still queue but are
+   * not written. (The writer is never interrupted: an interrupt would close the files' channels.)
+   */
+  void shutdown(long millis) {
+    closing = true;
+    queue.offer(new Entry(null, null));
+    try {
+      thread.join(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   void register(Sink sink) {
@@ -86,6 +111,9 @@ final class AccessLogWriter {
       try {
         Entry first = queue.poll(1, TimeUnit.SECONDS);
         if (first == null) {
+          if (closing) {
+            return;
+          }
           reopenPending();
           continue;
         }
@@ -100,6 +128,9 @@ final class AccessLogWriter {
         }
         for (Sink s : dirty) {
           s.flush();
+        }
+        if (closing && queue.isEmpty()) {
+          return;
         }
       } catch (InterruptedException e) {
         return;

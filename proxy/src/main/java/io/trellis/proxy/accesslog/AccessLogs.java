@@ -98,7 +98,8 @@ public final class AccessLogs {
     try {
       switch (kind) {
         case FILE -> {
-          FileAccessLog f = config.hasTypedConfig() ? any.unpack(FileAccessLog.class) : FileAccessLog.getDefaultInstance();
+          FileAccessLog f = config.hasTypedConfig() ? any.unpack(FileAccessLog.class)
+              : FileAccessLog.getDefaultInstance();
           formatter = fileFormat(f, tcPath);
           if (f.getPath().isEmpty()) {
             throw ConfigException.of("TRLS0612", tcPath + ".path", "the file access log needs a path");

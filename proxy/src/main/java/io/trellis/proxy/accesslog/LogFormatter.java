@@ -21,7 +21,8 @@ public abstract class LogFormatter {
   /** Envoy's default access log format. */
   public static final String DEFAULT_FORMAT = "[%START_TIME%] \"%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% "
       + "%PROTOCOL%\" %RESPONSE_CODE% %RESPONSE_FLAGS% %BYTES_RECEIVED% %BYTES_SENT% %DURATION% "
-      + "%RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)% \"%REQ(X-FORWARDED-FOR)%\" \"%REQ(USER-AGENT)%\" \"%REQ(X-REQUEST-ID)%\" "
+      + "%RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)% \"%REQ(X-FORWARDED-FOR)%\" \"%REQ(USER-AGENT)%\" "
+      + "\"%REQ(X-REQUEST-ID)%\" "
       + "\"%REQ(:AUTHORITY)%\" \"%UPSTREAM_HOST%\"\n";
 
   private static final Pattern COMMAND = Pattern.compile("%([A-Z][A-Z0-9_]*)(?:\\(([^)]*)\\))?(?::(\\d+))?%");

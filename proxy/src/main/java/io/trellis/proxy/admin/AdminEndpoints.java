@@ -2,6 +2,8 @@ package io.trellis.proxy.admin;
 
 import com.google.protobuf.Timestamp;
 import com.google.protobuf.util.Durations;
+import com.google.re2j.Pattern;
+import com.google.re2j.PatternSyntaxException;
 import io.envoyproxy.envoy.admin.v3.ClusterStatus;
 import io.envoyproxy.envoy.admin.v3.Clusters;
 import io.envoyproxy.envoy.admin.v3.CommandLineOptions;
@@ -45,8 +47,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * The admin endpoints, as Envoy names and formats them. Runs on the admin event loop; every call here only reads the
@@ -68,6 +68,8 @@ final class AdminEndpoints {
       new Endpoint("/help", "print out list of admin commands", false),
       new Endpoint("/listeners", "print listener info (?format=json)", false),
       new Endpoint("/logging", "query/change logging levels (?level=debug, ?<logger>=<level>)", true),
+      new Endpoint("/memory", "print current allocation/heap usage (JVM heap, non-heap and Netty direct memory)",
+          false),
       new Endpoint("/quitquitquit", "drain and exit the server", true),
       new Endpoint("/ready", "print server state, return 200 if LIVE, otherwise return 503", false),
       new Endpoint("/reopen_logs", "reopen access logs", true),
@@ -129,6 +131,7 @@ final class AdminEndpoints {
         server.drainAndStop(server.drainTime());
       });
       case "/logging" -> logging(params);
+      case "/memory" -> AdminResponse.json(ConfigDumps.json(memory()));
       case "/reopen_logs" -> {
         AccessLogs.reopenAll();
         yield AdminResponse.text("OK\n");
@@ -179,6 +182,23 @@ final class AdminEndpoints {
         .setHotRestartVersion("disabled")
         .setCommandLineOptions(cli)
         .setNode(server.bootstrap().getNode())
+        .build();
+  }
+
+  /**
+   * Envoy's Memory proto from the JVM: allocated = heap used, heap_size = heap committed, pageheap_free = committed but
+   * unused heap, total_physical_bytes = heap + non-heap committed + Netty's direct memory.
+   */
+  static io.envoyproxy.envoy.admin.v3.Memory memory() {
+    var mx = ManagementFactory.getMemoryMXBean();
+    long heapUsed = mx.getHeapMemoryUsage().getUsed();
+    long heapCommitted = mx.getHeapMemoryUsage().getCommitted();
+    long direct = Math.max(0, io.netty.util.internal.PlatformDependent.usedDirectMemory());
+    return io.envoyproxy.envoy.admin.v3.Memory.newBuilder()
+        .setAllocated(heapUsed)
+        .setHeapSize(heapCommitted)
+        .setPageheapFree(Math.max(0, heapCommitted - heapUsed))
+        .setTotalPhysicalBytes(heapCommitted + mx.getNonHeapMemoryUsage().getCommitted() + direct)
         .build();
   }
 
@@ -237,7 +257,7 @@ final class AdminEndpoints {
       try {
         filter = Pattern.compile(f);
       } catch (PatternSyntaxException e) {
-        throw new IllegalArgumentException("invalid filter regex '" + f + "': " + e.getDescription());
+        throw new IllegalArgumentException("invalid filter regex '" + f + "': " + e.getMessage());
       }
     }
     StatsQuery.Type type = StatsQuery.Type.ALL;

@@ -35,7 +35,8 @@ final class ConfigDumps {
   private static final List<Descriptor> DUMP_TYPES = List.of(ConfigDump.getDescriptor(),
       BootstrapConfigDump.getDescriptor(), ClustersConfigDump.getDescriptor(), ListenersConfigDump.getDescriptor(),
       Bootstrap.getDescriptor(), Cluster.getDescriptor(), Listener.getDescriptor(), ServerInfo.getDescriptor(),
-      Clusters.getDescriptor(), Listeners.getDescriptor());
+      Clusters.getDescriptor(), Listeners.getDescriptor(),
+      io.envoyproxy.envoy.admin.v3.Memory.getDescriptor());
 
   /** Resolved descriptors of type URLs met inside a dump that the registry did not list; see {@link #registryFor}. */
   private static final Map<String, Optional<Descriptor>> EXTRA = new ConcurrentHashMap<>();

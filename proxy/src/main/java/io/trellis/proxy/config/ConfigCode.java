@@ -19,7 +19,7 @@ public enum ConfigCode {
   ONEOF_CONFLICT("TRLS0015", "two members of one oneof are set"),
   FIELD_TWICE("TRLS0016", "one field given twice, under its snake_case and its lowerCamelCase name"),
   BAD_ANY("TRLS0017", "a typed_config without '@type', with an unknown type URL, or with a TypedStruct"),
-  TOO_MANY_ERRORS("TRLS0018", "reading stopped after 100 errors"),
+  TOO_MANY_ERRORS("TRLS0018", "more than 100 errors: the first 100 are reported"),
   UNSUPPORTED_FIELD("TRLS0030", "an Envoy field that Trellis does not implement yet"),
   UNSUPPORTED_ENUM_VALUE("TRLS0031", "an enum value that Trellis does not implement yet"),
   UNDECODABLE_ANY("TRLS0032", "a typed_config whose bytes do not decode as its type (a bootstrap built in code)"),
@@ -39,7 +39,8 @@ public enum ConfigCode {
   BAD_ADDRESS("TRLS0052", "an address that is not an IP literal where one is needed, or a port out of range"),
   MISSING_VALUE("TRLS0053", "a value that must be set is missing or empty"),
   DUPLICATE_DOMAIN("TRLS0054", "the same domain in two virtual hosts of one route configuration"),
-  DUPLICATE_FILTER_CHAIN_MATCH("TRLS0055", "two filter chains of one listener with the same filter_chain_match");
+  DUPLICATE_FILTER_CHAIN_MATCH("TRLS0055", "two filter chains of one listener with the same filter_chain_match"),
+  API_RULE("TRLS0056", "a value breaks a validation rule of Envoy's API (protoc-gen-validate), as Envoy would report");
 
   private final String code;
   private final String meaning;

@@ -157,6 +157,12 @@ final class ActiveStream implements HttpFilter.Callbacks {
       return;
     }
     boolean chunked = HttpUtil.isTransferEncodingChunked(req);
+    if (!down.http2() && h.contains(HttpHeaderNames.TRANSFER_ENCODING)
+        && !h.get(HttpHeaderNames.TRANSFER_ENCODING).trim().equalsIgnoreCase("chunked")) {
+      sendLocalReply(400, ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR, "http1.invalid_transfer_encoding",
+          "Transfer-Encoding other than 'chunked' is not supported");
+      return;
+    }
     try {
       bodyless = !chunked && HttpUtil.getContentLength(req, 0L) == 0L;
     } catch (NumberFormatException e) {
@@ -567,6 +573,14 @@ final class ActiveStream implements HttpFilter.Callbacks {
     }
 
     @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+      if (!ended || tunnel) {
+        down.channel().flush();
+      }
+      ctx.fireChannelReadComplete();
+    }
+
+    @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
       if (!ended && ctx.channel().isWritable()) {
         down.resumeReading(Downstream.PAUSE_BACKPRESSURE);
@@ -679,6 +693,9 @@ final class ActiveStream implements HttpFilter.Callbacks {
     }
     int code = out.status().code();
     if (!down.http2()) {
+      // Answer in the downstream's protocol whatever the upstream spoke (HTTP/1.0 requests are refused with 426, so
+      // an HTTP/1 downstream is always HTTP/1.1); a close-delimited upstream body is re-framed as chunked below.
+      out.setProtocolVersion(HttpVersion.HTTP_1_1);
       if (!full && !h.contains(HttpHeaderNames.CONTENT_LENGTH) && !noBody(code) && !head) {
         HttpUtil.setTransferEncodingChunked(out, true);
       }
@@ -695,9 +712,10 @@ final class ActiveStream implements HttpFilter.Callbacks {
     return code < 200 || code == 204 || code == 304;
   }
 
+  /** Writes without flushing; {@link UpstreamHandler#channelReadComplete} flushes once per read batch. */
   private void writeDownstream(Object msg) {
     Channel ch = down.channel();
-    ch.writeAndFlush(msg, ch.voidPromise());
+    ch.write(msg, ch.voidPromise());
     if (!ch.isWritable() && upstream != null) {
       upstream.channel().config().setAutoRead(false);
     }

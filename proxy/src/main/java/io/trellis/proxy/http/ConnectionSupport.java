@@ -8,7 +8,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
@@ -29,6 +28,8 @@ final class ConnectionSupport {
 
   static void install(HcmConfig config, Channel ch, DownstreamConnection conn) {
     HcmStats s = config.stats();
+    // Small writes (HTTP/1 chunks, HTTP/2 frames) must not wait for the client's delayed ACK (Nagle).
+    ch.config().setOption(io.netty.channel.ChannelOption.TCP_NODELAY, true);
     s.cxTotal().inc();
     s.cxActive().inc();
     ch.closeFuture().addListener(f -> {
@@ -78,7 +79,7 @@ final class ConnectionSupport {
     Http1Connection handler = new Http1Connection(config, conn, ch);
     ChannelPipeline p = ch.pipeline();
     p.addLast("trellis-h1-bytes", handler.firstByteWatcher());
-    p.addLast(H1_CODEC, new HttpServerCodec(dc));
+    p.addLast(H1_CODEC, new H1ServerCodec(dc));
     p.addLast(HCM, handler);
   }
 
@@ -94,6 +95,7 @@ final class ConnectionSupport {
     Http2FrameCodec codec = Http2FrameCodecBuilder.forServer()
         .initialSettings(settings)
         .validateHeaders(true)
+        .validateRequiredPseudoHeaders(true)
         .encoderEnforceMaxConcurrentStreams(false)
         .encoderEnforceMaxQueuedControlFrames(h2.maxOutboundControlFrames())
         .decoderEnforceMaxConsecutiveEmptyDataFrames(h2.maxConsecutiveEmptyFrames())

@@ -274,12 +274,15 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Down
     }
     pauseMask = 0;
     Object o;
-    while (current == null || !(current.requestComplete() || current.ended())) {
+    while (!closing && (current == null || !(current.requestComplete() || current.ended()))) {
       o = queued.poll();
       if (o == null) {
         break;
       }
       dispatch(o);
+    }
+    if (closing) {
+      return;
     }
     if (current == null) {
       armIdleTimer();

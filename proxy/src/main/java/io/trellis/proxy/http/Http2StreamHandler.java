@@ -8,6 +8,8 @@ import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.ReferenceCountUtil;
@@ -84,8 +86,12 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements D
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    // Stream errors (malformed headers, content-length mismatch) were answered with RST_STREAM by the codec.
-    ch.close();
+    // Frame-level stream errors were answered with RST_STREAM by the codec; what reaches here failed the conversion
+    // to HttpObjects (malformed request head): reset the stream with PROTOCOL_ERROR.
+    if (stream == null || !stream.ended()) {
+      config.stats().cxProtocolError().inc();
+    }
+    ch.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.PROTOCOL_ERROR)).addListener(f -> ch.close());
   }
 
   private void release() {

@@ -6,7 +6,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Gauge {
   private final String name;
   private final AtomicLong value = new AtomicLong();
-  // Written on every update without ordering: a reader that sees it late only shows a stat one render later.
+  // Set once without ordering (a reader that sees it late shows the stat one render later); read before written so
+  // the hot path does not dirty a shared cache line on every update.
   private boolean used;
 
   Gauge(String name) {
@@ -18,22 +19,22 @@ public final class Gauge {
   }
 
   public void inc() {
-    used = true;
+    markUsed();
     value.incrementAndGet();
   }
 
   public void dec() {
-    used = true;
+    markUsed();
     value.decrementAndGet();
   }
 
   public void add(long n) {
-    used = true;
+    markUsed();
     value.addAndGet(n);
   }
 
   public void set(long v) {
-    used = true;
+    markUsed();
     value.set(v);
   }
 
@@ -44,5 +45,11 @@ public final class Gauge {
   /** Envoy's "used" flag ({@code /stats?usedonly}): true once the gauge was ever written. */
   public boolean used() {
     return used || value.get() != 0;
+  }
+
+  private void markUsed() {
+    if (!used) {
+      used = true;
+    }
   }
 }

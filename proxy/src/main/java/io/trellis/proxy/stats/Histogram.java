@@ -23,7 +23,7 @@ public final class Histogram {
   private org.HdrHistogram.Histogram lastInterval;
   private org.HdrHistogram.Histogram recycle;
   private long lastFlushNanos = System.nanoTime();
-  // Written on every record without ordering; see Gauge.
+  // Set once without ordering; see Gauge.
   private boolean used;
 
   Histogram(String name) {
@@ -36,7 +36,7 @@ public final class Histogram {
 
   public void record(long value) {
     long v = Math.max(0, value);
-    used = true;
+    markUsed();
     recorder.recordValue(v);
     sum.add(v);
   }
@@ -67,5 +67,11 @@ public final class Histogram {
   /** Envoy's "used" flag: true once a value was recorded. */
   public boolean used() {
     return used;
+  }
+
+  private void markUsed() {
+    if (!used) {
+      used = true;
+    }
   }
 }

@@ -57,7 +57,8 @@ public final class StatsRenderer {
 
   /**
    * Envoy's {@code /stats?format=json}: {@code {"stats":[{"name":..,"value":..},...,{"histograms":{
-   * "supported_quantiles":[0,25,...],"computed_quantiles":[{"name":..,"values":[{"interval":..,"cumulative":..}]}]}}]}}.
+   * "supported_quantiles":[0,25,...],"computed_quantiles":[{"name":..,
+   * "values":[{"interval":..,"cumulative":..}]}]}}]}}.
    */
   public static String json(StatsStore store, StatsQuery query) {
     StringWriter out = new StringWriter(4096);

@@ -29,7 +29,9 @@ public interface Cluster {
 
   /**
    * Opens a new connection to {@code host} on {@code loop}, honouring connect_timeout and the cluster's transport
-   * socket (upstream TLS with SNI and verification). {@code handler} is added after TLS, once connected.
+   * socket (upstream TLS with SNI and verification). {@code handler} is added after TLS, once connected. The returned
+   * future completes when the connection is usable: after the TLS handshake for a TLS cluster; it fails with the
+   * connect or handshake error ({@code UpstreamTls.failureReason} gives the transport failure reason).
    */
   ChannelFuture connect(EventLoop loop, Host host, ChannelHandler handler);
 

@@ -36,9 +36,10 @@ import java.util.logging.Logger;
  * @param tls null for plaintext
  */
 record ClusterConfig(String name, DiscoveryType type, long connectTimeoutMillis, List<EndpointSpec> endpoints,
-    long dnsRefreshMillis, long dnsFailureRefreshMillis, boolean respectDnsTtl, DnsLookupFamily lookupFamily,
+    long dnsRefreshMillis, long dnsFailureRefreshMillis, long dnsFailureMaxRefreshMillis, boolean respectDnsTtl, DnsLookupFamily lookupFamily,
     List<InetSocketAddress> dnsResolvers, boolean dnsUseTcp, Protocol protocol, long maxRequestsPerConnection,
     long idleTimeoutMillis, long h2MaxConcurrentStreams, int h2InitialStreamWindow, int h2InitialConnectionWindow,
+    long h2HpackTableSize,
     int perConnectionBufferLimitBytes, UpstreamTls tls) {
   private static final Logger LOG = Logger.getLogger(ClusterConfig.class.getName());
   static final String HTTP_OPTIONS_KEY = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
@@ -103,6 +104,12 @@ record ClusterConfig(String name, DiscoveryType type, long connectTimeoutMillis,
     }
     long failureRefresh = c.hasDnsFailureRefreshRate()
         ? millis(c.getDnsFailureRefreshRate().getBaseInterval(), refresh) : refresh;
+    long failureMax = c.getDnsFailureRefreshRate().hasMaxInterval()
+        ? millis(c.getDnsFailureRefreshRate().getMaxInterval(), failureRefresh) : failureRefresh;
+    if (failureMax < failureRefresh) {
+      errors.add(Diagnostic.at(ConfigCode.BAD_DURATION.code(), path + ".dns_failure_refresh_rate.max_interval",
+          "must not be below base_interval"));
+    }
     if (c.hasDnsFailureRefreshRate() && failureRefresh < 1) {
       errors.add(Diagnostic.at(ConfigCode.BAD_DURATION.code(), path + ".dns_failure_refresh_rate.base_interval", "must be at least 1ms"));
     }
@@ -243,9 +250,9 @@ record ClusterConfig(String name, DiscoveryType type, long connectTimeoutMillis,
     if (!errors.isEmpty()) {
       throw new ConfigException(errors);
     }
-    return new ClusterConfig(c.getName(), type, connectTimeout, endpoints, refresh, failureRefresh,
+    return new ClusterConfig(c.getName(), type, connectTimeout, endpoints, refresh, failureRefresh, failureMax,
         c.getRespectDnsTtl(), c.getDnsLookupFamily(), List.copyOf(resolvers), useTcp, protocol, maxRequests, idle,
-        maxStreams, streamWindow, connWindow,
+        maxStreams, streamWindow, connWindow, h2.hasHpackTableSize() ? h2.getHpackTableSize().getValue() : 4096,
         c.hasPerConnectionBufferLimitBytes() ? c.getPerConnectionBufferLimitBytes().getValue() : 1 << 20, tls);
   }
 

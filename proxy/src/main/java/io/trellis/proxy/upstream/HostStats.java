@@ -4,8 +4,10 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Per-host counters for the admin {@code /clusters} output ({@code backend::10.0.0.1:8080::cx_active::2}). Updated on
- * the event loops without locks; read by the admin thread. The pools count connections and {@code rq_total}; the
- * router records the outcome with {@link #recordResponse(int)} (or {@link #recordError()} for resets and timeouts).
+ * the event loops without locks; read by the admin thread. The HTTP pools count everything themselves: connections,
+ * {@code rq_total} and {@code rq_active} per leased stream, {@code rq_success} / {@code rq_error} from the response
+ * status (5xx is an error), and an error for a stream released before any response. The router adds
+ * {@link #recordTimeout()} when its timeout fires.
  */
 public final class HostStats {
   final LongAdder cxTotal = new LongAdder();
@@ -31,10 +33,9 @@ public final class HostStats {
     rqError.increment();
   }
 
-  /** Counts a request that timed out (also an error). */
+  /** Counts a request that timed out (its stream is then released without a response, which counts the error). */
   public void recordTimeout() {
     rqTimeout.increment();
-    rqError.increment();
   }
 
   public long cxTotal() {

@@ -8,6 +8,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -26,8 +27,8 @@ import java.util.concurrent.TimeUnit;
 final class Http1Pool implements ConnectionPool {
   private final UpstreamCluster cluster;
   private final EventLoop loop;
-  private final Host host;
-  private final HostStats hostStats;
+  private Host host; // where new connections go (changes for LOGICAL_DNS)
+  private HostStats hostStats;
   private final ArrayDeque<Conn> idle = new ArrayDeque<>();
   private boolean draining;
 
@@ -69,6 +70,12 @@ final class Http1Pool implements ConnectionPool {
   }
 
   @Override
+  public void retarget(Host newHost, HostStats newStats) {
+    this.host = newHost;
+    this.hostStats = newStats;
+  }
+
+  @Override
   public void drain() {
     draining = true;
     Conn c;
@@ -80,9 +87,12 @@ final class Http1Pool implements ConnectionPool {
 
   /** One connection; also the pipeline handler that watches it while it is idle. */
   private final class Conn extends ChannelInboundHandlerAdapter {
+    final Host connHost = host;
+    final HostStats connStats = hostStats;
     Channel channel;
     long requests;
     boolean leased;
+    boolean responded;
     ScheduledFuture<?> idleTimer;
 
     @Override
@@ -92,9 +102,10 @@ final class Http1Pool implements ConnectionPool {
 
     void lease(Promise<UpstreamHttpStream> promise) {
       leased = true;
+      responded = false;
       requests++;
-      hostStats.rqTotal.increment();
-      hostStats.rqActive.increment();
+      connStats.rqTotal.increment();
+      connStats.rqActive.increment();
       UpstreamHttpStream stream = new Stream(this);
       if (!promise.trySuccess(stream)) {
         stream.release(true); // the caller gave up (cancelled) meanwhile
@@ -106,7 +117,10 @@ final class Http1Pool implements ConnectionPool {
         return;
       }
       leased = false;
-      hostStats.rqActive.decrement();
+      connStats.rqActive.decrement();
+      if (!responded) {
+        connStats.recordError();
+      }
       cleanPipeline();
       if (!channel.config().isAutoRead()) {
         channel.config().setAutoRead(true); // the last user may have paused reading for backpressure
@@ -157,6 +171,10 @@ final class Http1Pool implements ConnectionPool {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
       if (leased) {
+        if (msg instanceof HttpResponse r && r.status().code() >= 200 && !responded) {
+          responded = true;
+          connStats.recordResponse(r.status().code());
+        }
         ctx.fireChannelRead(msg);
         return;
       }
@@ -205,7 +223,7 @@ final class Http1Pool implements ConnectionPool {
 
     @Override
     public Host host() {
-      return host;
+      return conn.connHost;
     }
 
     @Override

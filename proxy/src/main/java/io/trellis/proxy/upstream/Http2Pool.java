@@ -4,7 +4,10 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2GoAwayFrame;
@@ -34,8 +37,9 @@ import java.util.concurrent.TimeUnit;
 final class Http2Pool implements ConnectionPool {
   private final UpstreamCluster cluster;
   private final EventLoop loop;
-  private final Host host;
-  private final HostStats hostStats;
+  private Host host; // where new connections go (changes for LOGICAL_DNS)
+  private HostStats hostStats;
+  private static final int DEFAULT_WINDOW = 65_535;
   private final List<Conn> conns = new ArrayList<>();
   /** The peer's SETTINGS_MAX_CONCURRENT_STREAMS as last seen; new connections assume it until their SETTINGS. */
   private long knownPeerMax = Long.MAX_VALUE;
@@ -63,6 +67,12 @@ final class Http2Pool implements ConnectionPool {
   }
 
   @Override
+  public void retarget(Host newHost, HostStats newStats) {
+    this.host = newHost;
+    this.hostStats = newStats;
+  }
+
+  @Override
   public void drain() {
     for (Conn c : new ArrayList<>(conns)) {
       c.stopTakingStreams();
@@ -71,6 +81,8 @@ final class Http2Pool implements ConnectionPool {
 
   /** One HTTP/2 connection and its stream accounting. */
   private final class Conn extends ChannelInboundHandlerAdapter {
+    final Host connHost = host;
+    final HostStats connStats = hostStats;
     Channel channel;
     boolean ready;
     boolean failed;
@@ -89,7 +101,7 @@ final class Http2Pool implements ConnectionPool {
     }
 
     void connect() {
-      ChannelFuture cf = cluster.connect(loop, host, this, UpstreamTls.Alpn.H2);
+      ChannelFuture cf = cluster.connect(loop, connHost, this, UpstreamTls.Alpn.H2);
       channel = cf.channel();
       cluster.stats.rqPendingActive.inc();
       cf.addListener((ChannelFuture f) -> {
@@ -100,7 +112,7 @@ final class Http2Pool implements ConnectionPool {
         // wait for the peer's SETTINGS (bounded by connect_timeout)
         settingsTimer = loop.schedule(() -> {
           if (!ready) {
-            fail(new io.netty.channel.ConnectTimeoutException("no HTTP/2 SETTINGS from " + host.addressString()
+            fail(new io.netty.channel.ConnectTimeoutException("no HTTP/2 SETTINGS from " + connHost.addressString()
                 + " within connect_timeout"));
             channel.close();
           }
@@ -108,8 +120,8 @@ final class Http2Pool implements ConnectionPool {
       });
       channel.closeFuture().addListener(x -> {
         conns.remove(this);
-        fail(new java.io.IOException(ready ? "upstream HTTP/2 connection to " + host.addressString() + " closed"
-            : "upstream " + host.addressString() + " closed the connection before its HTTP/2 SETTINGS "
+        fail(new java.io.IOException(ready ? "upstream HTTP/2 connection to " + connHost.addressString() + " closed"
+            : "upstream " + connHost.addressString() + " closed the connection before its HTTP/2 SETTINGS "
                 + "(not an HTTP/2 server?)"));
         cancelIdle();
       });
@@ -118,7 +130,8 @@ final class Http2Pool implements ConnectionPool {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
       Http2Settings settings = Http2Settings.defaultSettings().pushEnabled(false)
-          .initialWindowSize(cluster.config.h2InitialStreamWindow());
+          .initialWindowSize(cluster.config.h2InitialStreamWindow())
+          .headerTableSize(cluster.config.h2HpackTableSize());
       if (cluster.config.h2MaxConcurrentStreams() < Integer.MAX_VALUE) {
         settings.maxConcurrentStreams(cluster.config.h2MaxConcurrentStreams());
       }
@@ -144,6 +157,11 @@ final class Http2Pool implements ConnectionPool {
           }
           if (!ready) {
             ready = true;
+            int connectionWindow = cluster.config.h2InitialConnectionWindow();
+            if (connectionWindow > DEFAULT_WINDOW) {
+              // initial_connection_window_size: grow the connection window beyond HTTP/2's 65535
+              ctx.writeAndFlush(new DefaultHttp2WindowUpdateFrame(connectionWindow - DEFAULT_WINDOW));
+            }
             if (settingsTimer != null) {
               settingsTimer.cancel(false);
             }
@@ -220,7 +238,13 @@ final class Http2Pool implements ConnectionPool {
     }
 
     private void openStream(Promise<UpstreamHttpStream> promise) {
-      new Http2StreamChannelBootstrap(channel).handler(new Http2StreamFrameToHttpObjectCodec(false)).open()
+      StatusObserver observer = new StatusObserver(connStats);
+      new Http2StreamChannelBootstrap(channel).handler(new ChannelInitializer<Http2StreamChannel>() {
+        @Override
+        protected void initChannel(Http2StreamChannel ch) {
+          ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false), observer);
+        }
+      }).open()
           .addListener((Future<Http2StreamChannel> f) -> {
             if (!f.isSuccess()) {
               streamClosed();
@@ -228,13 +252,16 @@ final class Http2Pool implements ConnectionPool {
               return;
             }
             Http2StreamChannel stream = f.getNow();
-            hostStats.rqTotal.increment();
-            hostStats.rqActive.increment();
+            connStats.rqTotal.increment();
+            connStats.rqActive.increment();
             stream.closeFuture().addListener(x -> {
-              hostStats.rqActive.decrement();
+              connStats.rqActive.decrement();
+              if (!observer.responded) {
+                connStats.recordError(); // reset or closed before a response
+              }
               streamClosed();
             });
-            Stream s = new Stream(stream);
+            Stream s = new Stream(stream, connHost);
             if (!promise.trySuccess(s)) {
               s.release(false);
             }
@@ -266,11 +293,32 @@ final class Http2Pool implements ConnectionPool {
     }
   }
 
+  /** Counts the stream's outcome for /clusters from the response status. */
+  private static final class StatusObserver extends ChannelInboundHandlerAdapter {
+    private final HostStats stats;
+    boolean responded;
+
+    StatusObserver(HostStats stats) {
+      this.stats = stats;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (!responded && msg instanceof HttpResponse r && r.status().code() >= 200) {
+        responded = true;
+        stats.recordResponse(r.status().code());
+      }
+      ctx.fireChannelRead(msg);
+    }
+  }
+
   private final class Stream implements UpstreamHttpStream {
     private final Http2StreamChannel channel;
+    private final Host streamHost;
 
-    Stream(Http2StreamChannel channel) {
+    Stream(Http2StreamChannel channel, Host streamHost) {
       this.channel = channel;
+      this.streamHost = streamHost;
     }
 
     @Override
@@ -285,7 +333,7 @@ final class Http2Pool implements ConnectionPool {
 
     @Override
     public Host host() {
-      return host;
+      return streamHost;
     }
 
     @Override

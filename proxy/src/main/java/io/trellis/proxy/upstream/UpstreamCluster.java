@@ -69,6 +69,7 @@ final class UpstreamCluster implements Cluster, AutoCloseable {
   private final DnsHostResolver dns;
   private final Map<ClusterConfig.EndpointSpec, List<InetAddress>> lastResolved = new HashMap<>();
   private ScheduledFuture<?> refreshTimer;
+  private int consecutiveFailures;
   private volatile boolean closed;
   private long version;
 
@@ -127,6 +128,7 @@ final class UpstreamCluster implements Cluster, AutoCloseable {
   private static final class LoopState {
     HostSet lbFor;
     LoadBalancer lb;
+    Host logicalTarget;
     final Map<PoolKey, ConnectionPool> pools = new HashMap<>();
   }
 
@@ -241,7 +243,11 @@ final class UpstreamCluster implements Cluster, AutoCloseable {
     }
     publish(hosts, unhealthy);
     initialized.complete(null);
-    long next = failed ? config.dnsFailureRefreshMillis() : config.dnsRefreshMillis();
+    // failures back off exponentially from base_interval to max_interval; a success resets
+    consecutiveFailures = failed ? Math.min(consecutiveFailures + 1, 30) : 0;
+    long next = failed
+        ? Math.min(config.dnsFailureMaxRefreshMillis(), config.dnsFailureRefreshMillis() << (consecutiveFailures - 1))
+        : config.dnsRefreshMillis();
     if (!failed && config.respectDnsTtl() && ttl != Long.MAX_VALUE) {
       next = Math.max(TimeUnit.SECONDS.toMillis(ttl), Math.min(config.dnsRefreshMillis(), 5000));
     }
@@ -285,7 +291,7 @@ final class UpstreamCluster implements Cluster, AutoCloseable {
     LoopState state = loopState.get();
     HostSet set = hostSet;
     if (state.lbFor != set) {
-      if (state.lbFor != null) {
+      if (state.lbFor != null && config.type() != DiscoveryType.LOGICAL_DNS) {
         drainRemovedHosts(state, set);
       }
       state.lb = new RoundRobinLoadBalancer(set.active(), System.identityHashCode(loop));
@@ -298,7 +304,10 @@ final class UpstreamCluster implements Cluster, AutoCloseable {
     return h;
   }
 
-  /** Pools of hosts that left the set stop taking new streams; idle connections close. */
+  /**
+   * Pools of hosts that left the set stop taking new streams; idle connections close. (Not for LOGICAL_DNS, whose
+   * connections survive address changes, as in Envoy.)
+   */
   private static void drainRemovedHosts(LoopState state, HostSet set) {
     Set<Host> present = new HashSet<>(set.all());
     for (Iterator<Map.Entry<PoolKey, ConnectionPool>> it = state.pools.entrySet().iterator(); it.hasNext(); ) {
@@ -408,7 +417,15 @@ final class UpstreamCluster implements Cluster, AutoCloseable {
       return promise;
     }
     LoopState state = loopState.get();
-    PoolKey key = new PoolKey(host, h2);
+    boolean logical = config.type() == DiscoveryType.LOGICAL_DNS;
+    // LOGICAL_DNS: one pool per protocol for the logical host, retargeted when its address changes
+    PoolKey key = new PoolKey(logical ? null : host, h2);
+    if (logical && !host.equals(state.logicalTarget)) {
+      for (ConnectionPool p : state.pools.values()) {
+        p.retarget(host, hostStats(host));
+      }
+      state.logicalTarget = host;
+    }
     ConnectionPool pool = state.pools.get(key);
     if (pool == null) {
       pool = h2 ? new Http2Pool(this, loop, host, hostStats(host)) : new Http1Pool(this, loop, host, hostStats(host));

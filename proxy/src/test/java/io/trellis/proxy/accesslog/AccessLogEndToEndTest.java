@@ -194,7 +194,8 @@ class AccessLogEndToEndTest {
     assertThat(uh.get("flags").asText()).isEqualTo("UH");
     assertThat(uh.get("reason").asText()).contains("healthy");
     System.out.println("ACCESS-LOG-E2E: " + lines(json).get(2));
-    assertThat(lines(text).get(0)).matches("\\[.+Z] \"GET /app/hello HTTP/1.1\" 200 - 0 \\d+ \\d+ \\d+ \"-\" \"[^\"]*\" "
+    assertThat(lines(text).get(0)).matches("\\[.+Z] \"GET /app/hello HTTP/1.1\" 200 - 0 \\d+ \\d+ \\d+ \"-\" "
+        + "\"[^\"]*\" "
         + "\"[0-9a-f-]{36}\" \"svc.test\" \"127.0.0.1:" + upstream.port() + "\"");
     assertThat(lines(text).get(1)).contains("\"GET /nowhere HTTP/1.1\" 404 NR ");
 

@@ -29,6 +29,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+@SuppressWarnings("deprecation") // the deprecated Envoy fields (format, text_format) are supported and tested
 class AccessLogsTest {
   @TempDir
   Path dir;
@@ -90,7 +91,8 @@ class AccessLogsTest {
             .newBuilder().setPath(b.toString()).setFormat("legacy %RESPONSE_CODE%\n").build())).build()), "x", ctx);
     al.log(info(404, "/missing"));
     await().atMost(Duration.ofSeconds(10)).until(() -> lines(a).size() == 1 && lines(b).size() == 1);
-    assertThat(lines(a).get(0)).matches("\\[.+Z] \"GET /missing HTTP/1.1\" 404 - 0 0 3 - \"-\" \"-\" \"-\" \"-\" \"-\"");
+    assertThat(lines(a).get(0))
+        .matches("\\[.+Z] \"GET /missing HTTP/1.1\" 404 - 0 0 3 - \"-\" \"-\" \"-\" \"-\" \"-\"");
     assertThat(lines(b)).containsExactly("legacy 404");
   }
 

@@ -276,6 +276,15 @@ class AdminServerTest {
   }
 
   @Test
+  void memoryIsEnvoysMemoryProto() throws Exception {
+    io.envoyproxy.envoy.admin.v3.Memory.Builder m = io.envoyproxy.envoy.admin.v3.Memory.newBuilder();
+    JsonFormat.parser().merge(get(server, "/memory").body(), m);
+    assertThat(m.getAllocated()).isPositive();
+    assertThat(m.getHeapSize()).isGreaterThanOrEqualTo(m.getAllocated());
+    assertThat(m.getTotalPhysicalBytes()).isGreaterThan(m.getHeapSize());
+  }
+
+  @Test
   void loggingListsAndChangesLevels() throws Exception {
     Logger trellis = Logger.getLogger("io.trellis.proxy");
     Level before = trellis.getLevel();

@@ -76,7 +76,8 @@ class ConfigDocTest {
     if (Boolean.getBoolean("trellis.updateDocs")) {
       Files.writeString(DOC, fresh);
     }
-    assertThat(doc).as("docs/configuration.md is stale: run ConfigDocTest with -Dtrellis.updateDocs=true")
-        .isEqualTo(fresh);
+    assertThat(doc).as("docs/configuration.md is stale (an allowlist file under supported/, slots.txt or ConfigCode "
+        + "changed). Regenerate it and commit it: ./mvnw -pl proxy -am test -Dsurefire.failIfNoSpecifiedTests=false "
+        + "-Dtest=ConfigDocTest -Dtrellis.updateDocs=true").isEqualTo(fresh);
   }
 }

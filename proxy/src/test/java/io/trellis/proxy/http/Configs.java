@@ -46,6 +46,8 @@ final class Configs {
               route: {cluster: a}
             - match: {prefix: "/delay/"}
               route: {cluster: a}
+            - match: {prefix: "/h2/"}
+              route: {cluster: h2, prefix_rewrite: "/"}
 """;
 
   /**
@@ -86,6 +88,7 @@ final class Configs {
     sb.append("  clusters:\n");
     clusters.forEach((name, port) -> {
       sb.append("  - name: ").append(name).append("\n    connect_timeout: 1s\n    type: STATIC\n")
+          .append(name.startsWith("h2") ? "    http2_protocol_options: {}\n" : "")
           .append("    load_assignment:\n      cluster_name: ").append(name).append('\n');
       if (port == 0) {
         sb.append("      endpoints: []\n");
@@ -103,6 +106,13 @@ final class Configs {
     m.put("b", b);
     m.put("dead", deadPort());
     m.put("empty", 0);
+    return m;
+  }
+
+  /** {@link #clusters} plus cluster h2 (HTTP/2 prior knowledge upstream) at {@code h2}. */
+  static Map<String, Integer> clusters(int a, int b, int h2) {
+    Map<String, Integer> m = clusters(a, b);
+    m.put("h2", h2);
     return m;
   }
 

@@ -143,23 +143,7 @@ class DnsClusterTest {
   void hostsThatLeaveTheSetHaveTheirIdleConnectionsClosed() throws Exception {
     try (var dns = new TestDnsServer(group); var a = TestServers.http1(group, "a", null)) {
       // a second server on another loopback address, same port, so one DNS name can move between them
-      var b = new TestServers.Server("b");
-      b.serverChannel = new io.netty.bootstrap.ServerBootstrap().group(group).channel(Transport.serverChannel())
-          .childHandler(new io.netty.channel.ChannelInitializer<io.netty.channel.Channel>() {
-            @Override
-            protected void initChannel(io.netty.channel.Channel ch) {
-              b.accepted.incrementAndGet();
-              ch.pipeline().addLast(new io.netty.handler.codec.http.HttpServerCodec(),
-                  new io.netty.handler.codec.http.HttpObjectAggregator(1 << 16),
-                  new io.netty.channel.SimpleChannelInboundHandler<io.netty.handler.codec.http.FullHttpRequest>() {
-                    @Override
-                    protected void channelRead0(io.netty.channel.ChannelHandlerContext ctx,
-                        io.netty.handler.codec.http.FullHttpRequest req) {
-                      ctx.writeAndFlush(TestServers.response(b));
-                    }
-                  });
-            }
-          }).bind("127.0.0.2", a.port()).syncUninterruptibly().channel();
+      var b = TestServers.http1(group, "b", null, "127.0.0.2", a.port());
       try (b) {
         dns.set("move.test", "127.0.0.1");
         try (var cm = DefaultClusterManager.create(List.of(
@@ -199,5 +183,37 @@ class DnsClusterTest {
     assertThat(f.apply(Cluster.DnsLookupFamily.V4_PREFERRED)).containsExactly(v4);
     assertThat(f.apply(Cluster.DnsLookupFamily.AUTO)).containsExactly(v6);
     assertThat(f.apply(Cluster.DnsLookupFamily.ALL)).containsExactly(v4, v6);
+  }
+
+  @Test
+  void logicalDnsKeepsExistingConnectionsWhenTheAddressChanges() throws Exception {
+    try (var dns = new TestDnsServer(group); var a = TestServers.http1(group, "a", null);
+        var b = TestServers.http1(group, "b", null, "127.0.0.2", a.port())) {
+      dns.set("logical2.test", "127.0.0.1");
+      try (var cm = DefaultClusterManager.create(List.of(
+          dnsCluster("logical2", Cluster.DiscoveryType.LOGICAL_DNS, dns, "logical2.test", a.port()).build()),
+          new StatsStore(), group, Executors.newVirtualThreadPerTaskExecutor())) {
+        var c = cm.get("logical2");
+        var loop = group.next();
+        assertThat(TestClient.get(c, loop, false).get(5, TimeUnit.SECONDS).body()).isEqualTo("a");
+        dns.set("logical2.test", "127.0.0.2");
+        await().atMost(java.time.Duration.ofSeconds(5)).untilAsserted(() ->
+            assertThat(addresses(c)).containsExactly("127.0.0.2:" + a.port()));
+        // the idle keep-alive connection to the old address is still used (Envoy does not drain it)
+        TestClient.Response r = TestClient.get(c, loop, false).get(5, TimeUnit.SECONDS);
+        assertThat(r.body()).isEqualTo("a");
+        assertThat(a.connections.get(0).isActive()).isTrue();
+        // a second, concurrent request needs a new connection: it goes to the new address
+        List<TestServers.Held> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+        a.hold = held::add;
+        var first = TestClient.get(c, loop, false);
+        await().atMost(java.time.Duration.ofSeconds(5)).until(() -> held.size() == 1);
+        assertThat(TestClient.get(c, loop, false).get(5, TimeUnit.SECONDS).body()).isEqualTo("b");
+        a.hold = null;
+        held.get(0).respond();
+        assertThat(first.get(5, TimeUnit.SECONDS).body()).isEqualTo("a");
+        assertThat(b.accepted.get()).isEqualTo(1);
+      }
+    }
   }
 }

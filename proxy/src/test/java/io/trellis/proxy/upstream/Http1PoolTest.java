@@ -61,6 +61,12 @@ class Http1PoolTest {
       assertThat(stats.counter("cluster.ka.upstream_cx_http1_total").value()).isEqualTo(1);
       assertThat(stats.gauge("cluster.ka.upstream_cx_active").value()).isEqualTo(1);
       assertThat(stats.gauge("cluster.ka.membership_total").value()).isEqualTo(1);
+      HostStats hs = cm.get("ka").hostStats(cm.get("ka").hosts().get(0));
+      assertThat(hs.rqTotal()).isEqualTo(20);
+      assertThat(hs.rqSuccess()).isEqualTo(20);
+      assertThat(hs.rqError()).isZero();
+      assertThat(hs.rqActive()).isZero();
+      assertThat(hs.cxActive()).isEqualTo(1);
     }
   }
 

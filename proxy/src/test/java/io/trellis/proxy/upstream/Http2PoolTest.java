@@ -78,6 +78,12 @@ class Http2PoolTest {
       });
       assertThat(s.accepted.get()).isEqualTo(1);
       assertThat(stats.counter("cluster.mux.upstream_cx_http2_total").value()).isEqualTo(1);
+      HostStats hs = cm.get("mux").hostStats(cm.get("mux").hosts().get(0));
+      await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+        assertThat(hs.rqSuccess()).isEqualTo(50);
+        assertThat(hs.rqActive()).isZero();
+      });
+      assertThat(hs.rqError()).isZero();
       // and the connection stays for the next requests
       TestClient.get(cm.get("mux"), clientGroup.next(), false).get(5, TimeUnit.SECONDS);
       assertThat(s.accepted.get()).isEqualTo(1);
@@ -196,6 +202,8 @@ class Http2PoolTest {
       for (var r : rs) {
         assertThat(catchThrowable(() -> r.get(5, TimeUnit.SECONDS))).isNotNull();
       }
+      HostStats hs = c.hostStats(c.hosts().get(0));
+      await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(hs.rqError()).isEqualTo(3));
       await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
           assertThat(stats.counter("cluster.loss.upstream_cx_destroy_remote").value()).isEqualTo(1));
       assertThat(TestClient.get(c, loop, false).get(5, TimeUnit.SECONDS).status()).isEqualTo(200);
@@ -212,6 +220,45 @@ class Http2PoolTest {
       System.out.println("h2c to an HTTP/1.1 server: " + t);
       assertThat(t).isInstanceOf(java.util.concurrent.ExecutionException.class);
       assertThat(t.getCause()).hasMessageContaining("before its HTTP/2 SETTINGS");
+    }
+  }
+
+  @Test
+  void initialConnectionWindowSizeIsAdvertised() throws Exception {
+    var h2opts = io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions.newBuilder()
+        .setInitialConnectionWindowSize(com.google.protobuf.UInt32Value.of(1 << 20)).build();
+    try (var s = TestServers.http2(serverGroup, "h2", 0, null);
+        var cm = manager(new StatsStore(), Clusters.staticCluster("win", s.port()).setHttp2ProtocolOptions(h2opts)
+            .build())) {
+      TestClient.get(cm.get("win"), clientGroup.next(), false).get(5, TimeUnit.SECONDS);
+      var conn = s.connections.get(0);
+      await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+        int window = conn.eventLoop().submit(() -> {
+          var codec = conn.pipeline().get(io.netty.handler.codec.http2.Http2FrameCodec.class);
+          var c = codec.connection();
+          return c.remote().flowController().windowSize(c.connectionStream());
+        }).get(5, TimeUnit.SECONDS);
+        // the server may send up to 1 MiB (minus what it already sent) on the connection
+        assertThat(window).isGreaterThan(65_535);
+      });
+    }
+  }
+
+  @Test
+  void maxRequestsPerConnectionRetiresHttp2Connections() throws Exception {
+    StatsStore stats = new StatsStore();
+    try (var s = TestServers.http2(serverGroup, "h2", 0, null);
+        var cm = manager(stats, Clusters.http2(Clusters.staticCluster("h2max", s.port()), 0)
+            .setMaxRequestsPerConnection(com.google.protobuf.UInt32Value.of(2)).build())) {
+      EventLoop loop = clientGroup.next();
+      for (int i = 0; i < 5; i++) {
+        assertThat(TestClient.get(cm.get("h2max"), loop, false).get(5, TimeUnit.SECONDS).status()).isEqualTo(200);
+      }
+      assertThat(s.accepted.get()).isEqualTo(3);
+      assertThat(stats.counter("cluster.h2max.upstream_cx_max_requests").value()).isEqualTo(2);
+      // retired connections close once their streams are done; the third (one stream so far) stays
+      await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+          assertThat(stats.gauge("cluster.h2max.upstream_cx_active").value()).isEqualTo(1));
     }
   }
 }

@@ -99,6 +99,11 @@ final class TestServers {
   }
 
   static Server http1(EventLoopGroup group, String id, SslContext tls) {
+    return http1(group, id, tls, "127.0.0.1", 0);
+  }
+
+  /** An HTTP/1.1 server on {@code ip:port} (another loopback address, the same port as another server...). */
+  static Server http1(EventLoopGroup group, String id, SslContext tls, String ip, int port) {
     Server s = new Server(id);
     s.serverChannel = new ServerBootstrap().group(group).channel(Transport.serverChannel())
         .childHandler(new ChannelInitializer<Channel>() {
@@ -111,7 +116,7 @@ final class TestServers {
             }
             ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 20), new Responder(s, ch));
           }
-        }).bind("127.0.0.1", 0).syncUninterruptibly().channel();
+        }).bind(ip, port).syncUninterruptibly().channel();
     return s;
   }
 

@@ -68,14 +68,18 @@ class UpstreamTlsClusterTest {
   }
 
   static SslContext serverContext(boolean requireClientCert) throws Exception {
-    SslContextBuilder b = SslContextBuilder.forServer(serverCert.getKeyPair().getPrivate(),
-            serverCert.getCertificatePath())
+    return serverContext(serverCert, requireClientCert ? ca : null);
+  }
+
+  /** A server context for {@code cert} offering ALPN h2 and http/1.1; requires a client certificate from clientCa. */
+  static SslContext serverContext(X509Bundle cert, X509Bundle clientCa) throws Exception {
+    SslContextBuilder b = SslContextBuilder.forServer(cert.getKeyPair().getPrivate(), cert.getCertificatePath())
         .sslProvider(OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK)
         .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
             ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
             ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, "h2", "http/1.1"));
-    if (requireClientCert) {
-      b.trustManager(ca.getCertificate()).clientAuth(ClientAuth.REQUIRE);
+    if (clientCa != null) {
+      b.trustManager(clientCa.getCertificate()).clientAuth(ClientAuth.REQUIRE);
     }
     return b.build();
   }

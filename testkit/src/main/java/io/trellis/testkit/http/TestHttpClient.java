@@ -69,11 +69,12 @@ public final class TestHttpClient implements AutoCloseable {
     this.h2 = h2;
     this.group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     this.channel = new Bootstrap().group(group).channel(NioSocketChannel.class)
+        .option(io.netty.channel.ChannelOption.TCP_NODELAY, true)
         .handler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
             if (h2) {
-              ch.pipeline().addLast(Http2FrameCodecBuilder.forClient()
+              ch.pipeline().addLast(Http2FrameCodecBuilder.forClient().validateHeaders(false).encoderIgnoreMaxHeaderListSize(true)
                   .initialSettings(Http2Settings.defaultSettings().initialWindowSize(1024 * 1024)).build());
               ch.pipeline().addLast(new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
             } else {
@@ -158,6 +159,52 @@ public final class TestHttpClient implements AutoCloseable {
     return result;
   }
 
+  /**
+   * HTTP/2 only: sends {@code headers} as given (no validation, so malformed ones go out), then {@code data} (may be
+   * null) with END_STREAM, and tells what came back: {@code "reset:<error>"}, {@code "status:<code>"} or
+   * {@code "closed"}.
+   */
+  public String rawH2(io.netty.handler.codec.http2.Http2Headers headers, byte[] data) {
+    CompletableFuture<String> out = new CompletableFuture<>();
+    channel.eventLoop().execute(() -> new Http2StreamChannelBootstrap(channel)
+        .handler(new ChannelInboundHandlerAdapter() {
+          @Override
+          public void channelActive(ChannelHandlerContext ctx) {
+            ctx.write(new io.netty.handler.codec.http2.DefaultHttp2HeadersFrame(headers, data == null));
+            if (data != null) {
+              ctx.write(new io.netty.handler.codec.http2.DefaultHttp2DataFrame(Unpooled.wrappedBuffer(data), true));
+            }
+            ctx.flush();
+          }
+
+          @Override
+          public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof io.netty.handler.codec.http2.Http2HeadersFrame h && h.headers().status() != null) {
+              out.complete("status:" + h.headers().status());
+            }
+            ReferenceCountUtil.release(msg);
+          }
+
+          @Override
+          public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof Http2ResetFrame r) {
+              out.complete("reset:" + io.netty.handler.codec.http2.Http2Error.valueOf(r.errorCode()));
+            }
+            ReferenceCountUtil.release(evt);
+          }
+
+          @Override
+          public void channelInactive(ChannelHandlerContext ctx) {
+            out.complete("closed");
+          }
+        }).open());
+    try {
+      return out.get(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      return "timeout";
+    }
+  }
+
   @Override
   public void close() {
     channel.close().syncUninterruptibly();
@@ -232,9 +279,7 @@ public final class TestHttpClient implements AutoCloseable {
           return;
         }
         ByteBuf buf = ch.alloc().buffer(n);
-        for (int i = 0; i < n; i++) {
-          buf.writeByte(TestHttpServer.patternByte(written + i));
-        }
+        buf.writeBytes(TestHttpServer.pattern(written, n));
         written += n;
         ch.writeAndFlush(new DefaultHttpContent(buf));
       }

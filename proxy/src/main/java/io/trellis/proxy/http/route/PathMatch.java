@@ -80,18 +80,18 @@ sealed interface PathMatch {
   }
 
   /**
-   * {@code safe_regex}: RE2, full match; {@code case_sensitive} does not apply (as in Envoy). {@code literalPrefix} is
-   * a prefix every matching path must start with, taken from the regex at compile time, so that most non-matching
-   * paths are rejected without running the regex.
+   * {@code safe_regex}: RE2, full match; {@code case_sensitive} does not apply (as in Envoy). {@code literals} are
+   * taken from the regex at compile time: a path without them cannot match, so most non-matching paths are rejected
+   * without running the regex.
    */
-  record Regex(Pattern pattern, String literalPrefix) implements PathMatch {
+  record Regex(Pattern pattern, RegexLiterals literals) implements PathMatch {
     Regex(Pattern pattern) {
-      this(pattern, RegexPrefix.of(pattern.pattern()));
+      this(pattern, RegexLiterals.of(pattern.pattern()));
     }
 
     @Override
     public boolean matches(String path, int end, String bare) {
-      if (end < literalPrefix.length() || !path.startsWith(literalPrefix)) {
+      if (!literals.mayMatch(path, end)) {
         return false;
       }
       return pattern.matches(bare != null ? bare : end == path.length() ? path : path.substring(0, end));

@@ -26,6 +26,11 @@ final class Problems {
 
   private final List<Diagnostic> diagnostics = new ArrayList<>();
 
+  /** {@code path.field}, or {@code field} at the top level (empty path). */
+  static String join(String path, String field) {
+    return path.isEmpty() ? field : path + "." + field;
+  }
+
   void add(String code, String path, String message) {
     diagnostics.add(Diagnostic.at(code, path, message));
   }
@@ -49,9 +54,13 @@ final class Problems {
    * This is the runtime's own guard: a field Trellis does not implement is never ignored silently.
    */
   void onlySupported(Message message, String path, Set<String> supported) {
+    for (Integer number : message.getUnknownFields().asMap().keySet()) {
+      add(UNSUPPORTED, path, "field number " + number + " is not a field of "
+          + message.getDescriptorForType().getFullName() + " in the Envoy API version Trellis reads");
+    }
     for (FieldDescriptor field : message.getAllFields().keySet()) {
       if (!supported.contains(field.getName())) {
-        add(UNSUPPORTED, path + "." + field.getName(), "field '" + field.getName() + "' of "
+        add(UNSUPPORTED, join(path, field.getName()), "field '" + field.getName() + "' of "
             + message.getDescriptorForType().getFullName() + " is not supported by Trellis (supported: "
             + String.join(", ", new TreeSet<>(supported)) + ")");
       }
