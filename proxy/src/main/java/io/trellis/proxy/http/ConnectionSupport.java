@@ -107,7 +107,7 @@ final class ConnectionSupport {
     Http2MultiplexHandler mux = new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
       @Override
       protected void initChannel(Http2StreamChannel child) {
-        child.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true, true),
+        child.pipeline().addLast(new Http2RequestValidator(config), new Http2StreamFrameToHttpObjectCodec(true, true),
             new Http2StreamHandler(config, conn, connection, child));
       }
     });
