@@ -119,7 +119,7 @@ public final class ListenerManager implements AutoCloseable {
     InetSocketAddress actual = (InetSocketAddress) f.channel().localAddress();
     String prefix = "listener." + (config.statPrefix() != null ? config.statPrefix()
         : hostPort(actual).replace(':', '_')) + ".";
-    statsHolder[0] = ListenerStats.create(context.stats(), prefix);
+    statsHolder[0] = ListenerStats.create(context.stats(), prefix, config.matcher().anyTls());
     LOG.info(() -> "listener '" + config.name() + "' listening on " + hostPort(actual));
     return new Bound(config, f.channel(), actual, statsHolder[0]);
   }
