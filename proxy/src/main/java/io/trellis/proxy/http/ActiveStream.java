@@ -129,6 +129,9 @@ final class ActiveStream implements HttpFilter.Callbacks {
   void onRequestHeaders(HttpRequest req) {
     this.request = req;
     HttpHeaders h = req.headers();
+    if (!down.http2() && absoluteForm(req)) {
+      return;
+    }
     info.method = req.method().name();
     info.path = req.uri();
     String authority = h.get(HttpHeaderNames.HOST);
@@ -222,6 +225,38 @@ final class ActiveStream implements HttpFilter.Callbacks {
       bad.forEach(h::remove);
     }
     return true;
+  }
+
+  /**
+   * RFC 9112 §3.2.2: an absolute-form target's authority replaces Host and the target becomes origin-form. Returns
+   * true when the stream was answered (malformed target).
+   */
+  private boolean absoluteForm(HttpRequest req) {
+    String uri = req.uri();
+    int schemeEnd = uri.startsWith("/") ? -1 : uri.indexOf("://");
+    if (schemeEnd <= 0) {
+      return false;
+    }
+    String scheme = uri.substring(0, schemeEnd);
+    if (!scheme.equalsIgnoreCase("http") && !scheme.equalsIgnoreCase("https")) {
+      sendLocalReply(400, ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR, "invalid_path",
+          "request target scheme '" + scheme + "' is not http or https");
+      return true;
+    }
+    int start = schemeEnd + 3;
+    int end = start;
+    while (end < uri.length() && "/?#".indexOf(uri.charAt(end)) < 0) {
+      end++;
+    }
+    String authority = uri.substring(start, end);
+    if (authority.isEmpty()) {
+      sendLocalReply(400, ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR, "invalid_path", "absolute-form target has no host");
+      return true;
+    }
+    String rest = uri.substring(end);
+    req.headers().set(HttpHeaderNames.HOST, authority);
+    req.setUri(rest.isEmpty() || rest.charAt(0) != '/' ? "/" + rest : rest);
+    return false;
   }
 
   /** RFC 3986 host [ ":" port ] without userinfo: no whitespace, controls, '@', '/', '?', '#'; balanced brackets. */

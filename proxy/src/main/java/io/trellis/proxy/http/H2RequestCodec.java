@@ -1,6 +1,10 @@
 package io.trellis.proxy.http;
 
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2Headers;
@@ -10,8 +14,9 @@ import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 
 /**
  * Netty's server-side frame-to-HttpObject conversion, with the request's {@code :method} and {@code :path} checked
- * first: Netty's conversion allocates the body buffer before it parses them, and leaks it when they are invalid. A bad
- * value becomes a stream error (RST_STREAM PROTOCOL_ERROR) before anything is allocated.
+ * first, and bodiless requests (HEADERS with END_STREAM) converted as a head plus an empty last content: Netty's
+ * full-request conversion allocates the body buffer before it validates the headers, and leaks it when they are
+ * invalid. A bad value becomes a stream error (RST_STREAM PROTOCOL_ERROR) and nothing is allocated.
  */
 final class H2RequestCodec extends Http2StreamFrameToHttpObjectCodec {
   H2RequestCodec() {
@@ -31,6 +36,19 @@ final class H2RequestCodec extends Http2StreamFrameToHttpObjectCodec {
               "invalid :method or :path");
         }
       }
+    }
+    if (frame instanceof Http2HeadersFrame hf && hf.isEndStream() && hf.headers().status() == null
+        && hf.headers().method() != null) {
+      // A request without body: convert the head as a non-final one (no buffer allocated) and end it here.
+      int before = out.size();
+      super.decode(ctx, new DefaultHttp2HeadersFrame(hf.headers(), false).stream(hf.stream()), out);
+      for (int i = before; i < out.size(); i++) {
+        if (out.get(i) instanceof HttpRequest r) {
+          r.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
+        }
+      }
+      out.add(LastHttpContent.EMPTY_LAST_CONTENT);
+      return;
     }
     super.decode(ctx, frame, out);
   }
