@@ -106,7 +106,7 @@ final class ConnectionSupport {
     Http2MultiplexHandler mux = new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
       @Override
       protected void initChannel(Http2StreamChannel child) {
-        child.pipeline().addLast(new H2RequestCodec(),
+        child.pipeline().addLast(new Http2RequestValidator(config), new H2RequestCodec(),
             new Http2StreamHandler(config, conn, connection, child));
       }
     });

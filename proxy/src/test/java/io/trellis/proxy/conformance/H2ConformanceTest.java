@@ -62,9 +62,7 @@ class H2ConformanceTest {
       + "the code sent: CANCEL or PROTOCOL_ERROR depending on the path through the multiplexed child channel)";
 
   /** Cases that make the proxy leak a buffer (which fails the whole class): not sent unless asked for. */
-  static final Map<String, String> QUARANTINED = Map.of("8.1.2.3/4 missing :path", "the proxy leaks the "
-      + "FullHttpRequest built by Http2StreamFrameToHttpObjectCodec (HttpConversionUtil.toFullHttpRequest) when it "
-      + "resets a request without :path; run with -Dconformance.runQuarantined=true to reproduce");
+  static final Map<String, String> QUARANTINED = Map.of();
 
   /** Failing cases routed to the owner of io.trellis.proxy.http (see docs/conformance.md). */
   static final Map<String, String> KNOWN_BUGS = Map.ofEntries(
@@ -74,13 +72,9 @@ class H2ConformanceTest {
       Map.entry("6.9.1/3 stream window above 2^31-1", CANCEL),
       Map.entry("6.9/2 WINDOW_UPDATE increment 0 on a stream", CANCEL),
       Map.entry("8.1/1 second HEADERS (trailers) without END_STREAM", CANCEL),
-      Map.entry("8.1.2.3/4 missing :path", CANCEL + "; and the proxy leaks a ByteBuf (quarantined)"),
       Map.entry("8.1.2.1/3 pseudo-header in trailers", CANCEL),
       Map.entry("8.1.2.6/1 content-length larger than the DATA", CANCEL),
       Map.entry("8.1.2.6/2 DATA frames summing above content-length", CANCEL),
-      Map.entry("8.1.2.3/3 missing :scheme", "a request without :scheme is forwarded and answered 200 (malformed, "
-          + "RFC 9113 8.3.1)"),
-      Map.entry("8.1.2.3/2 missing :method", "a request without :method gets no response and no reset within 2 s"),
       Map.entry("5.1.1/2 stream id smaller than a previous one", "treated as a stream error (Netty: closed stream) "
           + "instead of a connection error PROTOCOL_ERROR"),
       Map.entry("5.4.1/2 invalid PING answered with GOAWAY (strict)", "connection errors are answered GOAWAY(NO_ERROR) "

@@ -36,27 +36,14 @@ class H2DowngradeTest {
   private static final Duration WAIT = Duration.ofSeconds(2);
   private static ProxyHarness harness;
 
-  private static final String LEAK = "the proxy leaks the FullHttpRequest that Http2StreamFrameToHttpObjectCodec "
-      + "builds (HttpConversionUtil.toFullHttpRequest allocates the content before it validates :method/:path)";
-
   /** Vectors that make the proxy leak a buffer (which fails the whole class): not sent unless asked for. */
-  static final Map<String, String> QUARANTINED = Map.of("path-crlf-inject", LEAK, "path-space", LEAK,
-      "method-crlf-inject", LEAK, "method-space", LEAK);
+  static final Map<String, String> QUARANTINED = Map.of();
 
   /** Failing vectors routed to the owner of io.trellis.proxy.http. */
   static final Map<String, String> KNOWN_BUGS = Map.of(
-      "path-crlf-inject", LEAK + " (quarantined; run with -Dconformance.runQuarantined=true)",
-      "path-space", LEAK + " (quarantined; run with -Dconformance.runQuarantined=true)",
-      "method-crlf-inject", LEAK + " (:method fails HttpMethod.valueOf; quarantined)",
-      "method-space", LEAK + " (:method fails HttpMethod.valueOf; quarantined)",
-      "field-x-trail-ws", "a value with trailing whitespace is forwarded (trimmed) instead of refused as malformed "
-          + "(RFC 9113 8.2.1)",
-      "missing-scheme", "a request without :scheme is forwarded (RFC 9113 8.3.1: malformed)",
       "cl-zero-with-data", "HEADERS with content-length: 0 and no END_STREAM are forwarded before the DATA that makes "
           + "the request malformed arrives (the upstream sees a complete empty POST; the DATA, a smuggled request, "
-          + "is never forwarded); timing-dependent",
-      "authority-userinfo", "':authority: user@localhost' is forwarded as 'host: user@localhost' (RFC 9113 8.3.1: "
-          + "must not include userinfo)");
+          + "is never forwarded); timing-dependent");
 
   @BeforeAll
   static void start() throws IOException {
