@@ -134,10 +134,11 @@ final class ActiveStream implements HttpFilter.Callbacks {
     info.authority = authority == null ? "" : authority;
     grpc = Headers.isGrpc(h);
     head = HttpMethod.HEAD.equals(req.method());
-    if (h.size() > config.maxHeadersCount()) {
+    int headerCount = h.size() - (down.http2() ? Headers.conversionHeaders(h) : 0);
+    if (headerCount > config.maxHeadersCount()) {
       config.stats().rqTooLarge().inc();
       sendLocalReply(431, ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR, "too_many_headers",
-          "request has " + h.size() + " headers, more than max_headers_count " + config.maxHeadersCount());
+          "request has " + headerCount + " headers, more than max_headers_count " + config.maxHeadersCount());
       return;
     }
     if (!down.http2() && req.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
