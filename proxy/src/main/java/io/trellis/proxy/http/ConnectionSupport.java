@@ -102,6 +102,8 @@ final class ConnectionSupport {
         .decoderEnforceMaxSmallContinuationFrames(h2.maxSmallContinuationFrames())
         .gracefulShutdownTimeoutMillis(config.drainTimeoutMillis())
         .build();
+    Http2FloodGuard guard = new Http2FloodGuard(config);
+    guard.install(codec);
     Http2Connection connection = new Http2Connection(config, conn, ch);
     Http2MultiplexHandler mux = new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
       @Override
@@ -112,6 +114,7 @@ final class ConnectionSupport {
     });
     ChannelPipeline p = ch.pipeline();
     p.addLast("trellis-h2-codec", codec);
+    p.addLast("trellis-h2-flood-guard", guard);
     p.addLast("trellis-h2-mux", mux);
     p.addLast(HCM, connection);
   }

@@ -32,6 +32,20 @@ final class H1ServerCodec extends CombinedChannelDuplexHandler<H1ServerCodec.Dec
 
     @Override
     protected HttpMessage createMessage(String[] initialLine) throws Exception {
+      // RFC 9112 2.3: HTTP-version is case-sensitive "HTTP/" DIGIT "." DIGIT, and only 1.x is HTTP/1 (Netty's parse
+      // upper-cases it and accepts any major version). RFC 9112 3.2: no CTL in the request-target.
+      String version = initialLine[2];
+      if (version.length() != 8 || !version.startsWith("HTTP/1.") || version.charAt(7) < '0'
+          || version.charAt(7) > '9') {
+        throw new IllegalArgumentException("unsupported HTTP version in the request line");
+      }
+      String target = initialLine[1];
+      for (int i = 0; i < target.length(); i++) {
+        char c = target.charAt(i);
+        if (c < 0x21 || c == 0x7f) {
+          throw new IllegalArgumentException("invalid character in the request target");
+        }
+      }
       HttpMessage m = super.createMessage(initialLine);
       methods.add(((HttpRequest) m).method());
       return m;

@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -21,6 +22,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.trellis.proxy.network.DownstreamConnection;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -101,6 +103,12 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Down
         protocolError(req.decoderResult().cause());
         return;
       }
+      String invalid = checkHostAndTarget(req);
+      if (invalid != null) {
+        ReferenceCountUtil.release(msg);
+        protocolError(new IllegalArgumentException(invalid));
+        return;
+      }
       clientClose = !HttpUtil.isKeepAlive(req);
       if (req instanceof FullHttpRequest full) {
         current.onRequestHeaders(new DefaultHttpRequest(full.protocolVersion(), full.method(), full.uri(),
@@ -126,6 +134,82 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Down
       return;
     }
     ReferenceCountUtil.release(msg);
+  }
+
+  /**
+   * RFC 9112 3.2: at most one Host, with a valid value; 3.2.2: an absolute-form target's authority replaces Host and
+   * the request goes on in origin-form. Returns why the request is invalid, or null.
+   */
+  static String checkHostAndTarget(HttpRequest req) {
+    List<String> hosts = req.headers().getAll(HttpHeaderNames.HOST);
+    if (hosts.size() > 1) {
+      return "more than one Host header";
+    }
+    if (hosts.size() == 1 && !validAuthority(hosts.get(0), true)) {
+      return "invalid Host header";
+    }
+    String uri = req.uri();
+    int scheme = uri.indexOf("://");
+    if (scheme > 0 && uri.charAt(0) != '/' && (uri.regionMatches(true, 0, "http", 0, scheme)
+        || uri.regionMatches(true, 0, "https", 0, scheme))) {
+      int start = scheme + 3;
+      int end = start;
+      while (end < uri.length() && uri.charAt(end) != '/' && uri.charAt(end) != '?' && uri.charAt(end) != '#') {
+        end++;
+      }
+      String authority = uri.substring(start, end);
+      if (!validAuthority(authority, false)) {
+        return "invalid authority in the absolute-form request target";
+      }
+      String rest = uri.substring(end);
+      req.setUri(rest.isEmpty() || rest.charAt(0) != '/' ? "/" + rest : rest);
+      req.headers().set(HttpHeaderNames.HOST, authority);
+    }
+    return null;
+  }
+
+  /** uri-host [ ":" port ] (RFC 3986 3.2.2 reg-name or IP-literal, no userinfo); empty only if {@code allowEmpty}. */
+  private static boolean validAuthority(String a, boolean allowEmpty) {
+    if (a.isEmpty()) {
+      return allowEmpty;
+    }
+    int portStart;
+    if (a.charAt(0) == '[') {
+      int close = a.indexOf(']');
+      if (close < 2) {
+        return false;
+      }
+      for (int i = 1; i < close; i++) {
+        char c = a.charAt(i);
+        if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == ':' || c == '.')) {
+          return false;
+        }
+      }
+      portStart = close + 1;
+      if (portStart < a.length() && a.charAt(portStart) != ':') {
+        return false;
+      }
+    } else {
+      int i = 0;
+      while (i < a.length() && a.charAt(i) != ':') {
+        char c = a.charAt(i);
+        if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+            || "-._~!$&'()*+,;=%".indexOf(c) >= 0)) {
+          return false;
+        }
+        i++;
+      }
+      if (i == 0) {
+        return false;
+      }
+      portStart = i;
+    }
+    for (int i = portStart + 1; i < a.length(); i++) {
+      if (a.charAt(i) < '0' || a.charAt(i) > '9') {
+        return false;
+      }
+    }
+    return true;
   }
 
   private void onContent(HttpContent c) {

@@ -59,8 +59,9 @@ final class Http2Connection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    // Http2FrameCodec already answered connection errors with GOAWAY; make sure the socket goes away.
-    ch.close();
+    // Http2FrameCodec fires connection errors here before it writes GOAWAY(error code): close on the next task, so
+    // that GOAWAY (and not the GOAWAY(NO_ERROR) of a graceful close) goes out first; make sure the socket goes away.
+    ch.eventLoop().execute(() -> ch.close());
   }
 
   void streamOpened() {

@@ -33,18 +33,7 @@ class H1ConformanceTest {
 
   /** Failing cases routed to the owner of io.trellis.proxy.http (Http1Connection / ConnectionSupport). */
   static final Map<String, String> KNOWN_BUGS = Map.ofEntries(
-      Map.entry("RFC9112-3.2-HOST-DUPLICATE", "two Host fields forwarded instead of 400"),
-      Map.entry("RFC9112-3.2-HOST-DUPLICATE-SAME", "two identical Host fields forwarded instead of 400"),
-      Map.entry("RFC9112-3.2-HOST-INVALID-SPACE", "Host with a space forwarded instead of 400"),
-      Map.entry("RFC9112-3.2-HOST-INVALID-IPLITERAL", "Host '[::1' forwarded instead of 400"),
-      Map.entry("RFC9112-2.3-VERSION-LOWERCASE", "'http/1.1' accepted (Netty's HttpVersion parse is lenient)"),
-      Map.entry("RFC9110-6.2-VERSION-2.0-TEXT", "'HTTP/2.0' in an HTTP/1 request line accepted and proxied"),
-      Map.entry("RFC9112-3-TARGET-CTL", "request-target with 0x01 forwarded to the upstream"),
       Map.entry("RFC9112-3-DOUBLE-SPACE", "request line with two spaces accepted (lenient whitespace split)"),
-      Map.entry("RFC9112-3.2.2-ABSOLUTE-FORM", "absolute-form target is routed as a path and gets a local 404"),
-      Map.entry("RFC9112-3.2.2-ABSOLUTE-FORM-HOST-MISMATCH", "absolute-form target gets a local 404"),
-      Map.entry("RFC9112-6.3-TE-NOT-CHUNKED", "'Transfer-Encoding: gzip' request forwarded (no body) and the "
-          + "connection kept open with the body bytes unread: must be 400 + close"),
       Map.entry("RFC9112-7.1-CHUNK-SIZE-LEADING-SPACE", "chunk size ' 5' accepted (Netty trims whitespace); "
           + "re-framed upstream, so not ambiguous there"));
 

@@ -43,8 +43,7 @@ class HeaderLimitsTest {
   private static ProxyHarness harness;
 
   /** Failing cases routed to the owner of io.trellis.proxy.http. */
-  static final Map<String, String> KNOWN_BUGS = Map.of("H2 count 100 accepted", "on HTTP/2 the count includes "
-      + "the x-http2-scheme / x-http2-stream-id headers HttpConversionUtil adds, so 100 real fields get 431");
+  static final Map<String, String> KNOWN_BUGS = Map.of();
 
   @BeforeAll
   static void start() throws IOException {
