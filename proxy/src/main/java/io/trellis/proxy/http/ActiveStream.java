@@ -1044,6 +1044,7 @@ final class ActiveStream implements HttpFilter.Callbacks {
       s.countResponse(info.responseCode);
     }
     s.rqTime().record((info.endNanos - info.startNanos) / 1_000_000L);
+    s.countFlags(info.flags());
     for (HttpFilter f : filters) {
       f.onStreamEnd(info);
     }
