@@ -10,6 +10,7 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.ReferenceCountUtil;
@@ -94,12 +95,13 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements D
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    // Frame-level stream errors were answered with RST_STREAM by the codec; what reaches here failed the conversion
-    // to HttpObjects (malformed request head): reset the stream with PROTOCOL_ERROR.
+    // Frame-level stream errors (the codec hands them to the stream, RFC code included) and failed conversions to
+    // HttpObjects (PROTOCOL_ERROR): reset the stream with that code before the multiplexer closes the child.
     if (stream == null || !stream.ended()) {
       config.stats().cxProtocolError().inc();
     }
-    ch.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.PROTOCOL_ERROR)).addListener(f -> ch.close());
+    Http2Error error = cause instanceof Http2Exception e && e.error() != null ? e.error() : Http2Error.PROTOCOL_ERROR;
+    ch.writeAndFlush(new DefaultHttp2ResetFrame(error)).addListener(f -> ch.close());
   }
 
   private void release() {

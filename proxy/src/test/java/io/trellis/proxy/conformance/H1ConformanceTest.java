@@ -32,10 +32,7 @@ class H1ConformanceTest {
   private static ProxyHarness harness;
 
   /** Failing cases routed to the owner of io.trellis.proxy.http (Http1Connection / ConnectionSupport). */
-  static final Map<String, String> KNOWN_BUGS = Map.ofEntries(
-      Map.entry("RFC9112-3-DOUBLE-SPACE", "request line with two spaces accepted (lenient whitespace split)"),
-      Map.entry("RFC9112-7.1-CHUNK-SIZE-LEADING-SPACE", "chunk size ' 5' accepted (Netty trims whitespace); "
-          + "re-framed upstream, so not ambiguous there"));
+  static final Map<String, String> KNOWN_BUGS = Map.of();
 
   @BeforeAll
   static void start() throws IOException {

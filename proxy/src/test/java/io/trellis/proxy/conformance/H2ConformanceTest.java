@@ -66,10 +66,7 @@ class H2ConformanceTest {
 
   /** Failing cases routed to the owner of io.trellis.proxy.http (see docs/conformance.md). */
   static final Map<String, String> KNOWN_BUGS = Map.ofEntries(
-      Map.entry("5.1/5 half-closed (remote): DATA", CANCEL),
       Map.entry("5.1/6 half-closed (remote): HEADERS", CANCEL),
-      Map.entry("6.3/2 PRIORITY with length 4", CANCEL),
-      Map.entry("6.9.1/3 stream window above 2^31-1", CANCEL),
       Map.entry("5.1.1/2 stream id smaller than a previous one", "treated as a stream error (Netty: closed stream) "
           + "instead of a connection error PROTOCOL_ERROR"));
 
