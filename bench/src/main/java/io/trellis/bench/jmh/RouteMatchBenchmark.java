@@ -27,8 +27,8 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 /**
  * Route matching against a table of 52 routes in 4 virtual hosts (prefix, path, regex and header routes, one weighted
  * split), for requests that hit early, late, on a regex route, on a header route, and miss. Run with
- * {@code java -cp ... io.trellis.bench.jmh.RouteMatchBenchmark} (or JMH's Main) after {@code ./mvnw -pl bench -am package};
- * add {@code -prof gc} through JMH's Main to see allocations per match.
+ * {@code java -cp "bench/target/classes:bench/target/lib/*" org.openjdk.jmh.Main RouteMatchBenchmark -prof gc} after
+ * {@code ./mvnw -pl bench -am -DskipTests package}; {@code -prof gc} shows the allocation per match.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

@@ -33,6 +33,10 @@ public final class LoadGen {
   private LoadGen() {}
 
   public static void main(String[] args) throws Exception {
+    if (args.length == 1 && args[0].equals("--serve")) {
+      serve();
+      return;
+    }
     LoadOptions o;
     try {
       o = LoadOptions.parse(args);
@@ -51,6 +55,37 @@ public final class LoadGen {
     }
     System.out.println(oneLine(result));
     System.exit(Boolean.TRUE.equals(result.get("valid")) ? 0 : 3);
+  }
+
+  /**
+   * Serve mode, for bench/run: one run per line read from stdin (the arguments separated by tabs), one summary line
+   * written to stdout when it ends ({@code ERROR ...} when it could not run). Ends at end of input, on a line
+   * {@code quit}, or after 100,000 runs. Keeping one JVM for a whole benchmark saves a JVM start per run and keeps the
+   * client's own code compiled.
+   */
+  static void serve() throws IOException, InterruptedException {
+    java.io.BufferedReader in = new java.io.BufferedReader(
+        new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8));
+    ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    for (int i = 0; i < 100_000; i++) {
+      String line = in.readLine();
+      if (line == null || line.equals("quit")) {
+        return;
+      }
+      String reply;
+      try {
+        LoadOptions o = LoadOptions.parse(line.split("\t"));
+        Map<String, Object> result = run(o);
+        if (o.json() != null) {
+          Files.writeString(o.json(), json.writeValueAsString(result));
+        }
+        reply = oneLine(result);
+      } catch (RuntimeException e) {
+        reply = "ERROR " + e;
+      }
+      System.out.println(reply.replace('\n', ' '));
+      System.out.flush();
+    }
   }
 
   /** Runs the load described by {@code o} and returns the result as a JSON-ready map. */

@@ -37,8 +37,12 @@ final class AccessLogWriter {
 
   static {
     // Lines still queued when the process exits (after /quitquitquit or SIGTERM) are written, not lost.
-    Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("trellis-access-log-flush").unstarted(
-        () -> INSTANCE.shutdown(TimeUnit.SECONDS.toMillis(2))));
+    try {
+      Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("trellis-access-log-flush").unstarted(
+          () -> INSTANCE.shutdown(TimeUnit.SECONDS.toMillis(2))));
+    } catch (IllegalStateException e) {
+      // first access log built while the JVM is already shutting down: nothing to flush at exit yet
+    }
   }
 
   private record Entry(Sink sink, String line) {}

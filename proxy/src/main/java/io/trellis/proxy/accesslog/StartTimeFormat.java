@@ -92,7 +92,7 @@ final class StartTimeFormat {
     }
     StringBuilder sb = new StringBuilder(32);
     long sec = Math.floorDiv(epochMillis, 1000);
-    int nanos = (int) Math.floorMod(epochMillis, 1000) * 1_000_000;
+    int nanos = Math.floorMod(epochMillis, 1000) * 1_000_000;
     LocalDateTime t = LocalDateTime.ofEpochSecond(sec, nanos, ZoneOffset.UTC);
     for (Piece p : pieces) {
       switch (p) {

@@ -2,6 +2,8 @@ package io.trellis.proxy.admin;
 
 import com.google.protobuf.Timestamp;
 import com.google.protobuf.util.Durations;
+import com.google.re2j.Pattern;
+import com.google.re2j.PatternSyntaxException;
 import io.envoyproxy.envoy.admin.v3.ClusterStatus;
 import io.envoyproxy.envoy.admin.v3.Clusters;
 import io.envoyproxy.envoy.admin.v3.CommandLineOptions;
@@ -45,8 +47,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * The admin endpoints, as Envoy names and formats them. Runs on the admin event loop; every call here only reads the
@@ -257,7 +257,7 @@ final class AdminEndpoints {
       try {
         filter = Pattern.compile(f);
       } catch (PatternSyntaxException e) {
-        throw new IllegalArgumentException("invalid filter regex '" + f + "': " + e.getDescription());
+        throw new IllegalArgumentException("invalid filter regex '" + f + "': " + e.getMessage());
       }
     }
     StatsQuery.Type type = StatsQuery.Type.ALL;

@@ -5,6 +5,8 @@ import io.trellis.common.ConfigException;
 import io.trellis.common.Diagnostic;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Rejects what Trellis does not implement, naming the field, and checks what spans the bootstrap (a route to an unknown
@@ -20,6 +22,10 @@ public final class BootstrapValidator {
     List<Diagnostic> errors = new ArrayList<>();
     new SupportWalk(errors).walk(bootstrap, "");
     new SemanticChecks(errors).check(bootstrap);
+    // Where a specific check and an API rule report the same field, keep the specific (clearer) message.
+    Set<String> specific = errors.stream().filter(d -> !d.code().equals(ConfigCode.API_RULE.code()))
+        .map(Diagnostic::path).collect(Collectors.toSet());
+    errors.removeIf(d -> d.code().equals(ConfigCode.API_RULE.code()) && specific.contains(d.path()));
     if (errors.size() > ProtoJsonReader.MAX_ERRORS) {
       int more = errors.size() - ProtoJsonReader.MAX_ERRORS;
       errors = new ArrayList<>(errors.subList(0, ProtoJsonReader.MAX_ERRORS));

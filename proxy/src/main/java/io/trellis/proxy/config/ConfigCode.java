@@ -39,7 +39,8 @@ public enum ConfigCode {
   BAD_ADDRESS("TRLS0052", "an address that is not an IP literal where one is needed, or a port out of range"),
   MISSING_VALUE("TRLS0053", "a value that must be set is missing or empty"),
   DUPLICATE_DOMAIN("TRLS0054", "the same domain in two virtual hosts of one route configuration"),
-  DUPLICATE_FILTER_CHAIN_MATCH("TRLS0055", "two filter chains of one listener with the same filter_chain_match");
+  DUPLICATE_FILTER_CHAIN_MATCH("TRLS0055", "two filter chains of one listener with the same filter_chain_match"),
+  API_RULE("TRLS0056", "a value breaks a validation rule of Envoy's API (protoc-gen-validate), as Envoy would report");
 
   private final String code;
   private final String meaning;

@@ -32,9 +32,11 @@ final class SupportWalk {
   private final SupportedFields supported = SupportedFields.get();
   private final List<Diagnostic> errors;
   private final List<String> ancestors = new ArrayList<>();
+  private final ApiRules rules;
 
   SupportWalk(List<Diagnostic> errors) {
     this.errors = errors;
+    this.rules = new ApiRules(errors);
   }
 
   void walk(Message message, String path) {
@@ -46,6 +48,7 @@ final class SupportWalk {
     if (type.getFullName().equals(REGEX_MATCHER)) {
       checkRegex(message, path);
     }
+    rules.check(message, path, f -> entry.isPresent() && entry.get().supports(f.getName()));
     ancestors.add(type.getFullName());
     for (Map.Entry<FieldDescriptor, Object> e : message.getAllFields().entrySet()) {
       FieldDescriptor field = e.getKey();

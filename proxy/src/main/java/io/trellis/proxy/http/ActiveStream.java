@@ -74,6 +74,7 @@ final class ActiveStream implements HttpFilter.Callbacks {
   private UpstreamHandler upstreamHandler;
   private ArrayDeque<Object> pending;
   private long upstreamStartNanos;
+  private boolean upstreamUnflushed;
 
   private ScheduledFuture<?> routeTimer;
   private ScheduledFuture<?> requestTimer;
@@ -128,17 +129,24 @@ final class ActiveStream implements HttpFilter.Callbacks {
   void onRequestHeaders(HttpRequest req) {
     this.request = req;
     HttpHeaders h = req.headers();
+    if (!down.http2() && absoluteForm(req)) {
+      return;
+    }
     info.method = req.method().name();
     info.path = req.uri();
     String authority = h.get(HttpHeaderNames.HOST);
     info.authority = authority == null ? "" : authority;
     grpc = Headers.isGrpc(h);
     head = HttpMethod.HEAD.equals(req.method());
-    int headerCount = h.size() - (down.http2() ? Headers.conversionHeaders(h) : 0);
-    if (headerCount > config.maxHeadersCount()) {
+    int fields = h.size();
+    if (down.http2()) {
+      // Netty's conversion adds x-http2-scheme and x-http2-stream-id; they are not the client's fields.
+      fields -= (h.contains(Headers.X_HTTP2_SCHEME) ? 1 : 0) + (h.contains(Headers.X_HTTP2_STREAM_ID) ? 1 : 0);
+    }
+    if (fields > config.maxHeadersCount()) {
       config.stats().rqTooLarge().inc();
       sendLocalReply(431, ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR, "too_many_headers",
-          "request has " + headerCount + " headers, more than max_headers_count " + config.maxHeadersCount());
+          "request has " + fields + " headers, more than max_headers_count " + config.maxHeadersCount());
       return;
     }
     if (!down.http2() && req.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
@@ -148,6 +156,16 @@ final class ActiveStream implements HttpFilter.Callbacks {
     if (authority == null || authority.isEmpty()) {
       sendLocalReply(400, ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR, "missing_host_header",
           "request has no Host / :authority");
+      return;
+    }
+    if (h.getAll(HttpHeaderNames.HOST).size() > 1 || !validAuthority(authority)) {
+      sendLocalReply(400, ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR, "invalid_authority",
+          "request has an invalid or repeated Host / :authority");
+      return;
+    }
+    if (!validTarget(req.uri())) {
+      sendLocalReply(400, ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR, "invalid_path",
+          "request target has whitespace or control characters");
       return;
     }
     if (req.method().equals(HttpMethod.CONNECT)) {
@@ -205,6 +223,67 @@ final class ActiveStream implements HttpFilter.Callbacks {
     }
     if (bad != null) {
       bad.forEach(h::remove);
+    }
+    return true;
+  }
+
+  /**
+   * RFC 9112 §3.2.2: an absolute-form target's authority replaces Host and the target becomes origin-form. Returns
+   * true when the stream was answered (malformed target).
+   */
+  private boolean absoluteForm(HttpRequest req) {
+    String uri = req.uri();
+    int schemeEnd = uri.startsWith("/") ? -1 : uri.indexOf("://");
+    if (schemeEnd <= 0) {
+      return false;
+    }
+    String scheme = uri.substring(0, schemeEnd);
+    if (!scheme.equalsIgnoreCase("http") && !scheme.equalsIgnoreCase("https")) {
+      sendLocalReply(400, ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR, "invalid_path",
+          "request target scheme '" + scheme + "' is not http or https");
+      return true;
+    }
+    int start = schemeEnd + 3;
+    int end = start;
+    while (end < uri.length() && "/?#".indexOf(uri.charAt(end)) < 0) {
+      end++;
+    }
+    String authority = uri.substring(start, end);
+    if (authority.isEmpty()) {
+      sendLocalReply(400, ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR, "invalid_path", "absolute-form target has no host");
+      return true;
+    }
+    String rest = uri.substring(end);
+    req.headers().set(HttpHeaderNames.HOST, authority);
+    req.setUri(rest.isEmpty() || rest.charAt(0) != '/' ? "/" + rest : rest);
+    return false;
+  }
+
+  /** RFC 3986 host [ ":" port ] without userinfo: no whitespace, controls, '@', '/', '?', '#'; balanced brackets. */
+  static boolean validAuthority(String a) {
+    for (int i = 0; i < a.length(); i++) {
+      char c = a.charAt(i);
+      if (c <= 0x20 || c >= 0x7f || c == '@' || c == '/' || c == '?' || c == '#' || c == '\\' || c == '"') {
+        return false;
+      }
+    }
+    if (a.charAt(0) == '[') {
+      int close = a.indexOf(']');
+      return close > 1 && (close == a.length() - 1 || a.charAt(close + 1) == ':');
+    }
+    return a.indexOf('[') < 0 && a.indexOf(']') < 0;
+  }
+
+  /** A request target without whitespace or control characters. */
+  static boolean validTarget(String t) {
+    if (t.isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < t.length(); i++) {
+      char c = t.charAt(i);
+      if (c <= 0x20 || c == 0x7f) {
+        return false;
+      }
     }
     return true;
   }
@@ -303,11 +382,23 @@ final class ActiveStream implements HttpFilter.Callbacks {
     writeUpstream(buf);
   }
 
+  /** Writes without flushing; the connection flushes once per read batch through {@link #flushUpstream()}. */
   private void writeUpstream(Object msg) {
     Channel ch = upstream.channel();
-    ch.writeAndFlush(msg, ch.voidPromise());
+    ch.write(msg, ch.voidPromise());
+    upstreamUnflushed = true;
     if (!ch.isWritable()) {
       down.pauseReading(Downstream.PAUSE_BACKPRESSURE);
+    }
+  }
+
+  /** Flushes what this read batch wrote upstream (called on the downstream's channelReadComplete). */
+  void flushUpstream() {
+    if (upstreamUnflushed) {
+      upstreamUnflushed = false;
+      if (upstream != null) {
+        upstream.channel().flush();
+      }
     }
   }
 
@@ -953,6 +1044,7 @@ final class ActiveStream implements HttpFilter.Callbacks {
       s.countResponse(info.responseCode);
     }
     s.rqTime().record((info.endNanos - info.startNanos) / 1_000_000L);
+    s.countFlags(info.flags());
     for (HttpFilter f : filters) {
       f.onStreamEnd(info);
     }

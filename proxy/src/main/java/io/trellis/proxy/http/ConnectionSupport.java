@@ -14,7 +14,6 @@ import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.trellis.proxy.network.DownstreamConnection;
 import java.util.List;
 
@@ -109,7 +108,7 @@ final class ConnectionSupport {
     Http2MultiplexHandler mux = new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
       @Override
       protected void initChannel(Http2StreamChannel child) {
-        child.pipeline().addLast(new Http2RequestValidator(config), new Http2StreamFrameToHttpObjectCodec(true, true),
+        child.pipeline().addLast(new Http2RequestValidator(config), new H2RequestCodec(),
             new Http2StreamHandler(config, conn, connection, child));
       }
     });

@@ -4,6 +4,7 @@ import io.trellis.proxy.stats.Counter;
 import io.trellis.proxy.stats.Gauge;
 import io.trellis.proxy.stats.Histogram;
 import io.trellis.proxy.stats.StatsStore;
+import io.trellis.proxy.stream.ResponseFlag;
 
 /**
  * The connection manager's and router's stats under {@code http.<stat_prefix>.}, with Envoy's names, looked up once
@@ -18,7 +19,7 @@ record HcmStats(
     Counter rqTimeout, Counter rqIdleTimeout, Counter rqHeaderTimeout, Counter rqRxReset, Counter rqTxReset,
     Counter rqTooLarge, Counter rqWsOnNonWsRoute, Counter rqRejectedUnderscore,
     Counter noRoute, Counter noCluster, Counter rqRedirect, Counter rqDirectResponse, Counter routerRqTotal,
-    Counter rqResetAfterDownstreamResponseStarted) {
+    Counter rqResetAfterDownstreamResponseStarted, Counter[] responseFlags) {
 
   static HcmStats create(StatsStore store, String statPrefix) {
     StatsStore.Scope s = store.scope("http." + statPrefix + ".");
@@ -39,7 +40,27 @@ record HcmStats(
         s.counter("downstream_rq_tx_reset"), s.counter("downstream_rq_too_large"),
         s.counter("downstream_rq_ws_on_non_ws_route"), s.counter("requests_rejected_with_underscores_in_headers"),
         s.counter("no_route"), s.counter("no_cluster"), s.counter("rq_redirect"), s.counter("rq_direct_response"),
-        s.counter("rq_total"), s.counter("rq_reset_after_downstream_response_started"));
+        s.counter("rq_total"), s.counter("rq_reset_after_downstream_response_started"),
+        responseFlagCounters(s));
+  }
+
+  /**
+   * One counter per response flag, {@code http.<stat_prefix>.response_flag.<flag>} (Trellis' addition: Envoy puts the
+   * flag only in the access log), so /stats says why requests failed without reading logs.
+   */
+  private static Counter[] responseFlagCounters(StatsStore.Scope s) {
+    ResponseFlag[] flags = ResponseFlag.values();
+    Counter[] counters = new Counter[flags.length];
+    for (ResponseFlag f : flags) {
+      counters[f.ordinal()] = s.counter("response_flag." + f.name().toLowerCase(java.util.Locale.ROOT));
+    }
+    return counters;
+  }
+
+  void countFlags(java.util.Set<ResponseFlag> flags) {
+    for (ResponseFlag f : flags) {
+      responseFlags[f.ordinal()].inc();
+    }
   }
 
   void countResponse(int status) {

@@ -18,6 +18,8 @@ final class Headers {
   static final AsciiString GRPC_STATUS = AsciiString.cached("grpc-status");
   static final AsciiString GRPC_MESSAGE = AsciiString.cached("grpc-message");
   static final AsciiString APPLICATION_GRPC = AsciiString.cached("application/grpc");
+  static final AsciiString X_HTTP2_SCHEME = ExtensionHeaderNames.SCHEME.text();
+  static final AsciiString X_HTTP2_STREAM_ID = ExtensionHeaderNames.STREAM_ID.text();
   private static final List<AsciiString> EXTENSIONS = List.of(ExtensionHeaderNames.STREAM_ID.text(),
       ExtensionHeaderNames.SCHEME.text(), ExtensionHeaderNames.PATH.text(),
       ExtensionHeaderNames.STREAM_PROMISE_ID.text(), ExtensionHeaderNames.STREAM_DEPENDENCY_ID.text(),

@@ -280,6 +280,14 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Down
   }
 
   @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    if (current != null) {
+      current.flushUpstream();
+    }
+    ctx.fireChannelReadComplete();
+  }
+
+  @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
     if (current != null) {
       current.onDownstreamWritabilityChanged();
@@ -358,12 +366,18 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Down
     }
     pauseMask = 0;
     Object o;
-    while (current == null || !(current.requestComplete() || current.ended())) {
+    while (!closing && (current == null || !(current.requestComplete() || current.ended()))) {
       o = queued.poll();
       if (o == null) {
         break;
       }
       dispatch(o);
+    }
+    if (closing) {
+      return;
+    }
+    if (current != null) {
+      current.flushUpstream();
     }
     if (current == null) {
       armIdleTimer();

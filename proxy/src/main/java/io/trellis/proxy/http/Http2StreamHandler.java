@@ -69,6 +69,14 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements D
   }
 
   @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    if (stream != null) {
+      stream.flushUpstream();
+    }
+    ctx.fireChannelReadComplete();
+  }
+
+  @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
     if (stream != null) {
       stream.onDownstreamWritabilityChanged();

@@ -64,6 +64,11 @@ final class FilterChainMatcher {
     return out;
   }
 
+  /** Whether any chain (default included) terminates TLS. */
+  boolean anyTls() {
+    return chains.stream().anyMatch(c -> c.tls() != null) || defaultChain != null && defaultChain.tls() != null;
+  }
+
   /** The chain for a connection, or null when none matches and there is no default chain. */
   ChainConfig select(int port, String serverName, String transportProtocol, List<String> applicationProtocols) {
     List<ChainConfig> c = narrow(chains, x -> x.destinationPort() == port, x -> x.destinationPort() == 0);

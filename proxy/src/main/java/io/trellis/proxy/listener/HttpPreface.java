@@ -28,10 +28,8 @@ final class HttpPreface {
       }
     }
     if (h2Prefix) {
-      if (n >= H2.length) {
-        return "h2c";
-      }
-      // "PRI" is also a valid HTTP/1 method token; wait for more.
+      // A prefix of the preface may still become it ("PRI * HTTP/2.0\r\n" alone is not HTTP/1): wait for more.
+      return n >= H2.length ? "h2c" : NEED_MORE;
     }
     // request-line = method SP request-target SP HTTP-version CRLF
     int limit = Math.min(n, MAX_INSPECT);

@@ -43,10 +43,8 @@ record ListenerConfig(String name, String path, InetSocketAddress address, Strin
 
   private static final Set<String> LISTENER_FIELDS = Set.of("name", "address", "stat_prefix", "filter_chains",
       "default_filter_chain", "per_connection_buffer_limit_bytes", "listener_filters", "listener_filters_timeout",
-      "continue_on_listener_filters_timeout", "drain_type", "traffic_direction", "enable_reuse_port", "access_log",
-      "tcp_backlog_size", "ignore_global_conn_limit", "metadata", "max_connections_to_accept_per_socket_event");
-  private static final Set<String> CHAIN_FIELDS = Set.of("filter_chain_match", "filters", "transport_socket", "name",
-      "metadata");
+      "continue_on_listener_filters_timeout", "enable_reuse_port", "access_log", "tcp_backlog_size");
+  private static final Set<String> CHAIN_FIELDS = Set.of("filter_chain_match", "filters", "transport_socket", "name");
   private static final Set<String> MATCH_FIELDS = Set.of("destination_port", "server_names", "transport_protocol",
       "application_protocols");
 
@@ -67,7 +65,7 @@ record ListenerConfig(String name, String path, InetSocketAddress address, Strin
       String type = f.getTypedConfig().getTypeUrl();
       if (type.equals(TLS_INSPECTOR_TYPE) || type.isEmpty() && f.getName().equals(TLS_INSPECTOR)) {
         if (f.hasTypedConfig()) {
-          unpack(f, fp, TlsInspector.class, Set.of("initial_read_buffer_size"));
+          unpack(f, fp, TlsInspector.class, Set.of());
         }
         tls = true;
       } else if (type.equals(HTTP_INSPECTOR_TYPE) || type.isEmpty() && f.getName().equals(HTTP_INSPECTOR)) {

@@ -68,6 +68,11 @@ public final class ListenerManager implements AutoCloseable {
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
+    return startCompiled(configs, context);
+  }
+
+  /** Binds already compiled listeners (tests build them with their own network filters). */
+  static ListenerManager startCompiled(List<ListenerConfig> configs, FactoryContext context) throws ConfigException {
     List<Bound> bound = new ArrayList<>();
     ListenerManager manager = new ListenerManager(bound);
     try {
@@ -114,7 +119,7 @@ public final class ListenerManager implements AutoCloseable {
     InetSocketAddress actual = (InetSocketAddress) f.channel().localAddress();
     String prefix = "listener." + (config.statPrefix() != null ? config.statPrefix()
         : hostPort(actual).replace(':', '_')) + ".";
-    statsHolder[0] = ListenerStats.create(context.stats(), prefix);
+    statsHolder[0] = ListenerStats.create(context.stats(), prefix, config.matcher().anyTls());
     LOG.info(() -> "listener '" + config.name() + "' listening on " + hostPort(actual));
     return new Bound(config, f.channel(), actual, statsHolder[0]);
   }

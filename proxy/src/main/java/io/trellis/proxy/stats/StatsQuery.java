@@ -1,10 +1,11 @@
 package io.trellis.proxy.stats;
 
-import java.util.regex.Pattern;
+import com.google.re2j.Pattern;
 
 /**
  * What to render from a {@link StatsStore}, as Envoy's {@code /stats} query parameters say: {@code filter=<regex>}
- * (a stat is kept when the regex matches anywhere in its name), {@code usedonly} (only stats that were ever written),
+ * (an RE2 regex, as Envoy's, so a filter runs in linear time on the admin thread; a stat is kept when the
+ * regex matches anywhere in its name), {@code usedonly} (only stats that were ever written),
  * and {@code type=All|Counters|Gauges|Histograms}.
  *
  * @param filter null for no filter

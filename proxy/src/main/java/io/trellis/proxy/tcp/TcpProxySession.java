@@ -243,7 +243,11 @@ final class TcpProxySession {
    * number the kernel may have handed to another socket already).
    */
   private static void closeLater(Channel ch) {
-    ch.eventLoop().execute(() -> ch.close());
+    try {
+      ch.eventLoop().execute(() -> ch.close());
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      ch.close();                       // the loop is shutting down
+    }
   }
 
   /** Closes {@code ch} once the bytes queued for it are written. */

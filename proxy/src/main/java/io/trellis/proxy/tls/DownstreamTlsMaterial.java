@@ -133,11 +133,15 @@ final class DownstreamTlsMaterial {
     throw ConfigException.of(ConfigCode.BAD_FORMAT.code(), path, "private key is not RSA, EC or Ed25519 PKCS#8");
   }
 
-  /** The namedCurve OID inside a SEC1 ECPrivateKey's [0] parameters. */
+  /**
+   * The namedCurve OID inside a SEC1 ECPrivateKey's [0] parameters; when they are left out (some writers do), the
+   * NIST curve that matches the private key's length (P-256, P-384, P-521).
+   */
   private static byte[] curveOid(byte[] sec1) throws IOException {
     int[] pos = {0};
     expect(sec1, pos, 0x30);
     readLength(sec1, pos);
+    int keyLength = -1;
     while (pos[0] < sec1.length) {
       int tag = sec1[pos[0]++] & 0xff;
       int len = readLength(sec1, pos);
@@ -146,9 +150,17 @@ final class DownstreamTlsMaterial {
         System.arraycopy(sec1, pos[0], oid, 0, len);
         return oid;
       }
+      if (tag == 0x04) {
+        keyLength = len;
+      }
       pos[0] += len;
     }
-    throw new IOException("EC PRIVATE KEY has no named curve parameters");
+    return switch (keyLength) {
+      case 32 -> new byte[] {0x06, 0x08, 0x2a, (byte) 0x86, 0x48, (byte) 0xce, 0x3d, 0x03, 0x01, 0x07};
+      case 48 -> new byte[] {0x06, 0x05, 0x2b, (byte) 0x81, 0x04, 0x00, 0x22};
+      case 65, 66 -> new byte[] {0x06, 0x05, 0x2b, (byte) 0x81, 0x04, 0x00, 0x23};
+      default -> throw new IOException("EC PRIVATE KEY has no named curve parameters");
+    };
   }
 
   private static void expect(byte[] der, int[] pos, int tag) throws IOException {

@@ -29,6 +29,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+@SuppressWarnings("deprecation") // the deprecated Envoy fields (format, text_format) are supported and tested
 class AccessLogsTest {
   @TempDir
   Path dir;

@@ -210,6 +210,7 @@ class LogFormatterTest {
   }
 
   @Test
+  @SuppressWarnings("deprecation") // an unvalidated header map, to carry control characters
   void jsonEscapesControlCharacters() {
     StreamInfo info = new StreamInfo();
     info.requestHeaders = new DefaultHttpHeaders(false).add("x-evil", "a\"b\\c\u0001\u2028");

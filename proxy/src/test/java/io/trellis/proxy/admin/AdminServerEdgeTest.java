@@ -131,7 +131,7 @@ class AdminServerEdgeTest {
       }
     } finally {
       stop.set(true);
-      CompletableFuture.allOf(writers.toArray(new CompletableFuture[0])).get(30, TimeUnit.SECONDS);
+      CompletableFuture.allOf(writers.toArray(new CompletableFuture<?>[0])).get(30, TimeUnit.SECONDS);
     }
     System.out.println("ADMIN-SCRAPE: " + scrapes + " Prometheus scrapes under write load parsed, worst "
         + worstMillis + " ms");

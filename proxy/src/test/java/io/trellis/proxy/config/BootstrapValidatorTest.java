@@ -167,6 +167,10 @@ class BootstrapValidatorTest {
             type: STATIC
           - name: ""
         """)).containsExactly(
+        "t.yaml: static_resources.clusters[0].load_assignment.cluster_name: must not be empty (a rule of Envoy's API) "
+            + "[TRLS0056]",
+        "t.yaml: static_resources.clusters[1].load_assignment.cluster_name: must not be empty (a rule of Envoy's API) "
+            + "[TRLS0056]",
         "t.yaml: static_resources.clusters[0].load_assignment.endpoints[0].lb_endpoints[0].endpoint.address."
             + "socket_address.address: 'db.local' is not an IP address (a listener, the admin server and a STATIC "
             + "cluster's endpoints need an IP literal; use a STRICT_DNS or LOGICAL_DNS cluster for host names) "
@@ -193,6 +197,10 @@ class BootstrapValidatorTest {
                   stat_prefix: s
                   weighted_clusters: {clusters: [{name: c, weight: 0}, {name: nope, weight: 0}]}
         """ + CLUSTER_C)).containsExactly(
+        "t.yaml: static_resources.listeners[0].filter_chains[0].filters[0].typed_config.weighted_clusters.clusters[0]"
+            + ".weight: must be at least 1, got 0 (a rule of Envoy's API) [TRLS0056]",
+        "t.yaml: static_resources.listeners[0].filter_chains[0].filters[0].typed_config.weighted_clusters.clusters[1]"
+            + ".weight: must be at least 1, got 0 (a rule of Envoy's API) [TRLS0056]",
         "t.yaml: static_resources.listeners[0].filter_chains[0].filters[0].typed_config.weighted_clusters.clusters[1]"
             + ".name: cluster 'nope' is not defined (defined clusters: c) [TRLS0043]",
         "t.yaml: static_resources.listeners[0].filter_chains[0].filters[0].typed_config.weighted_clusters: the "
@@ -253,5 +261,22 @@ class BootstrapValidatorTest {
     assertThat(errors.get(0)).isEqualTo("t.yaml: static_resources.clusters[0].connect_timeout: connect_timeout must be "
         + "positive, got '0s' [TRLS0051]");
     assertThat(errors.get(100)).isEqualTo("t.yaml: too many errors; 30 more not shown [TRLS0018]");
+  }
+
+  @Test
+  void envoyApiRulesApplyToSupportedFields() {
+    String yaml = hcm("""
+        http2_protocol_options: {max_concurrent_streams: 0}
+        route_config:
+          response_headers_to_add: [{header: {key: "", value: "a\\nb"}}]
+          virtual_hosts: [{name: v, domains: ["*"], routes: [{match: {prefix: /}, route: {cluster: c}}]}]
+        """).replace("stat_prefix: s", "stat_prefix: \"\"");
+    assertThat(validationErrors(yaml)).containsExactly(
+        P + "stat_prefix: must not be empty (a rule of Envoy's API) [TRLS0056]",
+        P + "route_config.response_headers_to_add[0].header.key: must not be empty (a rule of Envoy's API) [TRLS0056]",
+        P + "route_config.response_headers_to_add[0].header.value: is not a valid HTTP header value (no NUL, CR or "
+            + "LF) (a rule of Envoy's API) [TRLS0056]",
+        P + "http2_protocol_options.max_concurrent_streams: must be at least 1, got 0 (a rule of Envoy's API) "
+            + "[TRLS0056]");
   }
 }

@@ -7,6 +7,7 @@ import io.trellis.common.ConfigException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 
 /**
  * Fuzzes the config path (text, tree, message, validation): whatever the bytes, the only failure is a
@@ -16,6 +17,17 @@ import org.junit.jupiter.api.AfterAll;
 class ConfigFuzzTest {
   private static final AtomicInteger INPUTS = new AtomicInteger();
   private static final AtomicInteger FAILURES = new AtomicInteger();
+
+  /**
+   * In regression mode (CI) no instrumentation is needed, and Jazzer 0.24 cannot instrument Java 25 class files anyway
+   * (each attempt logs a stack trace and costs time): turn its hooks off before the fuzz test configures the agent.
+   */
+  @BeforeAll
+  static void noHooksInRegressionMode() {
+    if (System.getenv("JAZZER_FUZZ") == null || System.getenv("JAZZER_FUZZ").isEmpty()) {
+      System.setProperty("jazzer.hooks", "false");
+    }
+  }
 
   @FuzzTest(maxDuration = "10m")
   void parse(byte[] input) {

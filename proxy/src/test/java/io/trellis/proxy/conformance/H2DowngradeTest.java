@@ -40,7 +40,10 @@ class H2DowngradeTest {
   static final Map<String, String> QUARANTINED = Map.of();
 
   /** Failing vectors routed to the owner of io.trellis.proxy.http. */
-  static final Map<String, String> KNOWN_BUGS = Map.of();
+  static final Map<String, String> KNOWN_BUGS = Map.of(
+      "cl-zero-with-data", "HEADERS with content-length: 0 and no END_STREAM are forwarded before the DATA that makes "
+          + "the request malformed arrives (the upstream sees a complete empty POST; the DATA, a smuggled request, "
+          + "is never forwarded); timing-dependent");
 
   @BeforeAll
   static void start() throws IOException {

@@ -138,6 +138,19 @@ class H2FloodTest {
       Outcome o = c.awaitGoawayOrClose(OUTCOME);
       return new Result(o.kind() != Kind.TIMEOUT || c.writeFailed(), "2000 HEADERS+RST_STREAM pairs -> " + o);
     }});
+    a.add(new Object[] {"MADE-YOU-RESET (CVE-2025-55163)", false, (Attack) c -> {
+      // Each stream is opened, then made invalid with a zero WINDOW_UPDATE, so the *server* must reset it.
+      ByteArrayOutputStream b = new ByteArrayOutputStream();
+      for (int i = 0; i < 2000; i++) {
+        int stream = 2 * i + 1;
+        b.writeBytes(header(stream, Hpack.request("POST", "/made-you-reset", "localhost"), END_HEADERS));
+        b.writeBytes(RawH2Connection.frame(WINDOW_UPDATE, 0, stream, RawH2Connection.int32(0)));
+      }
+      c.writeBounded(b.toByteArray(), WRITE);
+      Outcome o = c.awaitGoawayOrClose(OUTCOME);
+      return new Result(o.kind() != Kind.TIMEOUT || c.writeFailed(), "2000 streams each reset by the server "
+          + "(zero WINDOW_UPDATE) -> " + o);
+    }});
     a.add(new Object[] {"EMPTY-DATA-FLOOD (CVE-2019-9518)", false, (Attack) c -> {
       c.write(HEADERS, END_HEADERS, 1, Hpack.request("POST", "/empty-data", "localhost").bytes());
       return flood(c, RawH2Connection.frame(DATA, 0, 1, new byte[0]), 100, 10_000);

@@ -30,7 +30,8 @@ class HcmConfigTest {
     String indent = base.lines().filter(l -> l.trim().startsWith("- name: envoy.filters.http.router")).findFirst()
         .orElseThrow().replaceAll("-.*", "");
     String yaml = base.replace("http_filters:\n", "http_filters:\n" + indent + "- name: acme.filters.http.magic\n"
-        + indent + "  typed_config: {\"@type\": type.googleapis.com/envoy.extensions.filters.listener.http_inspector.v3.HttpInspector}\n");
+        + indent + "  typed_config: {\"@type\": "
+        + "type.googleapis.com/envoy.extensions.filters.listener.http_inspector.v3.HttpInspector}\n");
     assertThatThrownBy(() -> TestProxy.start(yaml).close())
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining(PATH + ".http_filters[0]")

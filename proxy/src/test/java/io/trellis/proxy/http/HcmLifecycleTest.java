@@ -123,6 +123,26 @@ class HcmLifecycleTest {
   }
 
   @Test
+  void accessLogGetsEveryStreamWithFlags(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path log = dir.resolve("access.log");
+    String extra = "access_log:\n- name: envoy.access_loggers.file\n  typed_config:\n"
+        + "    \"@type\": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog\n"
+        + "    path: " + log + "\n"
+        + "    log_format: {text_format_source: {inline_string: \"%RESPONSE_CODE% %RESPONSE_FLAGS% "
+        + "%RESPONSE_CODE_DETAILS% %REQ(:PATH)% %UPSTREAM_CLUSTER%\\n\"}}";
+    try (TestProxy proxy = proxy(extra); TestHttpClient c = TestHttpClient.http1(proxy.port())) {
+      assertThat(c.get("t", "/a/logged").status()).isEqualTo(200);
+      assertThat(c.get("t", "/nowhere").status()).isEqualTo(404);
+      assertThat(c.get("t", "/dead").status()).isEqualTo(503);
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(java.nio.file.Files.exists(log)
+          ? java.nio.file.Files.readAllLines(log) : java.util.List.<String>of()).containsExactly(
+          "200 - via_upstream /a/logged a",
+          "404 NR route_not_found /nowhere -",
+          "503 UF upstream_reset_before_response_started{connection_failure} /dead dead"));
+    }
+  }
+
+  @Test
   void forwardedHeadersWithUseRemoteAddress() throws Exception {
     try (TestProxy proxy = proxy("use_remote_address: true\nserver_name: edge")) {
       a.requests().clear();

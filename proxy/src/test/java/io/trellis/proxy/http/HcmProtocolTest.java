@@ -124,6 +124,24 @@ class HcmProtocolTest {
     }
   }
 
+  @Test
+  void http2HeaderLimitsAre431() {
+    try (TestHttpClient c = TestHttpClient.h2c(proxy.port())) {
+      Http2Headers many = base();
+      for (int i = 0; i < 101; i++) {
+        many.add("x-h" + i, "v");
+      }
+      assertThat(c.rawH2(many, null)).isEqualTo("status:431");
+      Http2Headers atLimit = base();
+      for (int i = 0; i < 90; i++) {
+        atLimit.add("x-h" + i, "v");
+      }
+      assertThat(c.rawH2(atLimit, null)).isEqualTo("status:200");
+      assertThat(c.rawH2(base().add("x-big", "x".repeat(70 * 1024)), null)).isEqualTo("status:431");
+      assertThat(c.get("t", "/a/fine").status()).isEqualTo(200);
+    }
+  }
+
   private static Http2Headers base() {
     return new DefaultHttp2Headers(false).method("GET").path("/status/200").scheme("http").authority("t");
   }
@@ -146,6 +164,22 @@ class HcmProtocolTest {
     assertThat(one).isPositive().isLessThan(two);
     assertThat(two).isLessThan(three);
     assertThat(r.closed()).isTrue();
+  }
+
+  @Test
+  void headResponsesHaveNoBodyAndKeepFraming() {
+    RawHttp.Result r = RawHttp.exchange(proxy.port(), "HEAD /bytes/1000 HTTP/1.1\r\nHost: t\r\n\r\n"
+        + "GET /a/after-head HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", 5000);
+    assertThat(r.responses()).isEqualTo(2);
+    String first = r.text().substring(0, r.text().indexOf("HTTP/1.1 ", 1));
+    assertThat(first).startsWith("HTTP/1.1 200").containsIgnoringCase("content-length: 1000").endsWith("\r\n\r\n");
+    assertThat(r.text()).contains("hello from a GET /after-head");
+    try (TestHttpClient c = TestHttpClient.h2c(proxy.port())) {
+      TestHttpClient.Response h = c.send(HttpMethod.HEAD, "t", "/bytes/1000", new DefaultHttpHeaders(), -1, null);
+      assertThat(h.status()).isEqualTo(200);
+      assertThat(h.bodyBytes()).isZero();
+      assertThat(c.get("t", "/a/after").status()).isEqualTo(200);
+    }
   }
 
   @Test

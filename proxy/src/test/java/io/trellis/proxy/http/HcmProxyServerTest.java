@@ -46,7 +46,8 @@ class HcmProxyServerTest {
   @Test
   void curlHttp1AndH2cPriorKnowledge() throws Exception {
     String h1 = run("curl", "-sS", "-i", "-H", "Host: svc.test", "http://127.0.0.1:" + port + "/a/curl");
-    assertThat(h1).startsWith("HTTP/1.1 200").contains("hello from a GET /curl").containsIgnoringCase("server: trellis");
+    assertThat(h1).startsWith("HTTP/1.1 200").contains("hello from a GET /curl")
+        .containsIgnoringCase("server: trellis");
     String h2c = run("curl", "-sS", "-i", "--http2-prior-knowledge", "http://127.0.0.1:" + port + "/h2/curl");
     assertThat(h2c).startsWith("HTTP/2 200").contains("hello from h2 GET /curl");
     String nr = run("curl", "-sS", "-i", "http://127.0.0.1:" + port + "/nowhere");

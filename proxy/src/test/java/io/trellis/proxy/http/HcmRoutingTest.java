@@ -86,6 +86,9 @@ class HcmRoutingTest {
 
   @Test
   void upstreamFailuresAre503WithFlags() {
+    long uhBefore = proxy.counter("http.ingress.response_flag.no_healthy_upstream");
+    long ufBefore = proxy.counter("http.ingress.response_flag.upstream_connection_failure");
+    long ncBefore = proxy.counter("http.ingress.response_flag.no_cluster_found");
     try (TestHttpClient c = TestHttpClient.http1(proxy.port())) {
       TestHttpClient.Response uh = c.get("svc.test", "/empty");
       assertThat(uh.status()).isEqualTo(503);
@@ -98,6 +101,12 @@ class HcmRoutingTest {
       assertThat(nc.body()).contains("cluster 'nope' does not exist");
     }
     await().atMost(Duration.ofSeconds(5)).until(() -> proxy.counter("http.ingress.no_cluster") >= 1);
+    // Why each 503 happened is counted by flag, so /stats answers it without the access log.
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+      assertThat(proxy.counter("http.ingress.response_flag.no_healthy_upstream")).isEqualTo(uhBefore + 1);
+      assertThat(proxy.counter("http.ingress.response_flag.upstream_connection_failure")).isEqualTo(ufBefore + 1);
+      assertThat(proxy.counter("http.ingress.response_flag.no_cluster_found")).isEqualTo(ncBefore + 1);
+    });
   }
 
   @Test

@@ -51,7 +51,7 @@ class HcmStreamingTest {
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.bodyBytes()).isEqualTo(BIG);
         assertThat(r.bodySha256()).isEqualTo(want);
-        System.out.printf("BODY-DOWN-%s: 64 MiB in %d ms, digest ok, peak pooled memory %d MiB%n",
+        System.out.printf("BODY-DOWN-%s: 64 MiB in %d ms, digest ok, peak buffer memory %d MiB%n",
             h2 ? "H2" : "H1", ms, peak[0] >> 20);
         assertThat(peak[0]).isLessThan(32L * 1024 * 1024);
       }
@@ -72,7 +72,7 @@ class HcmStreamingTest {
         assertThat(r.bodyBytes()).isEqualTo(BIG);
         assertThat(r.bodySha256()).isEqualTo(want);
         assertThat(r.trailers().get("x-body-bytes")).isEqualTo(Long.toString(BIG));
-        System.out.printf("BODY-ECHO-%s: 64 MiB up and down in %d ms, digest ok, peak pooled memory %d MiB%n",
+        System.out.printf("BODY-ECHO-%s: 64 MiB up and down in %d ms, digest ok, peak buffer memory %d MiB%n",
             h2 ? "H2" : "H1", ms, peak[0] >> 20);
         assertThat(peak[0]).isLessThan(32L * 1024 * 1024);
       }

@@ -86,6 +86,47 @@ class TcpProxyBehaviourTest {
   }
 
   @Test
+  void accessLogRecordsBytesHostAndFlags(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    int deadPort;
+    try (ServerSocket ss = new ServerSocket(0)) {
+      deadPort = ss.getLocalPort();
+    }
+    java.nio.file.Path log = dir.resolve("tcp.log");
+    String accessLog = """
+        access_log:
+        - name: envoy.access_loggers.file
+          typed_config:
+            "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
+            path: %s
+            log_format:
+              text_format_source:
+                inline_string: "%%UPSTREAM_CLUSTER%% %%UPSTREAM_HOST%% %%BYTES_RECEIVED%% %%BYTES_SENT%% %%RESPONSE_FLAGS%%\\n"
+        """.formatted(log);
+    try (EchoServer echo = new EchoServer();
+        ProxyFixture proxy = ProxyFixture.start("static_resources:\n  listeners:\n"
+            + listener("ok", "stat_prefix: ok\ncluster: echo\n" + accessLog)
+            + listener("dead", "stat_prefix: dead\ncluster: dead\n" + accessLog)
+            + "  clusters:\n" + ProxyFixture.cluster("echo", echo.port()) + ProxyFixture.cluster("dead", deadPort))) {
+      try (Socket s = new Socket("127.0.0.1", proxy.port("ok"))) {
+        s.setSoTimeout(10_000);
+        s.getOutputStream().write("12345".getBytes(StandardCharsets.US_ASCII));
+        s.shutdownOutput();
+        assertThat(readToEnd(s)).isEqualTo(5);
+      }
+      try (Socket s = new Socket("127.0.0.1", proxy.port("dead"))) {
+        s.setSoTimeout(10_000);
+        assertThat(readToEnd(s)).isIn(0, -2);
+      }
+      Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> java.nio.file.Files.exists(log)
+          && java.nio.file.Files.readAllLines(log).size() >= 2);
+      java.util.List<String> lines = java.nio.file.Files.readAllLines(log);
+      System.out.println("tcp: access log " + lines);
+      assertThat(lines).contains("echo 127.0.0.1:" + echo.port() + " 5 5 -");
+      assertThat(lines).anyMatch(l -> l.startsWith("dead 127.0.0.1:" + deadPort + " 0 0 UF"));
+    }
+  }
+
+  @Test
   void clusterWithoutHostsAndUnknownClusterClose() throws Exception {
     String empty = """
           - name: empty

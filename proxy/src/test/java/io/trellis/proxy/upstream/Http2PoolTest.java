@@ -243,4 +243,22 @@ class Http2PoolTest {
       });
     }
   }
+
+  @Test
+  void maxRequestsPerConnectionRetiresHttp2Connections() throws Exception {
+    StatsStore stats = new StatsStore();
+    try (var s = TestServers.http2(serverGroup, "h2", 0, null);
+        var cm = manager(stats, Clusters.http2(Clusters.staticCluster("h2max", s.port()), 0)
+            .setMaxRequestsPerConnection(com.google.protobuf.UInt32Value.of(2)).build())) {
+      EventLoop loop = clientGroup.next();
+      for (int i = 0; i < 5; i++) {
+        assertThat(TestClient.get(cm.get("h2max"), loop, false).get(5, TimeUnit.SECONDS).status()).isEqualTo(200);
+      }
+      assertThat(s.accepted.get()).isEqualTo(3);
+      assertThat(stats.counter("cluster.h2max.upstream_cx_max_requests").value()).isEqualTo(2);
+      // retired connections close once their streams are done; the third (one stream so far) stays
+      await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+          assertThat(stats.gauge("cluster.h2max.upstream_cx_active").value()).isEqualTo(1));
+    }
+  }
 }

@@ -58,11 +58,13 @@ class UpstreamDocsExampleTest {
       String yaml = m.group(1).replace("-----BEGIN CERTIFICATE-----\\n...\\n-----END CERTIFICATE-----\\n", pemJson);
       Bootstrap b = BootstrapLoader.parse(yaml, "docs/upstream.md");
       BootstrapValidator.validate(b, "docs/upstream.md");
+      long t0 = System.nanoTime();
       try (var cm = DefaultClusterManager.create(b.getStaticResources().getClustersList(), new StatsStore(), group,
           Executors.newVirtualThreadPerTaskExecutor())) {
         for (Cluster c : cm.clusters()) {
           assertThat(c.hosts()).as(c.name()).isNotEmpty();
           built.add(c.name() + "=" + c.hosts().size());
+          System.out.println(c.name() + " built in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
         }
       }
     }

@@ -75,6 +75,7 @@ public final class TestHttpClient implements AutoCloseable {
           protected void initChannel(SocketChannel ch) {
             if (h2) {
               ch.pipeline().addLast(Http2FrameCodecBuilder.forClient().validateHeaders(false)
+                  .encoderIgnoreMaxHeaderListSize(true)
                   .initialSettings(Http2Settings.defaultSettings().initialWindowSize(1024 * 1024)).build());
               ch.pipeline().addLast(new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
             } else {

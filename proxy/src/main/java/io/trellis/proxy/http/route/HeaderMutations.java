@@ -99,7 +99,7 @@ final class HeaderMutations {
     }
     List<AsciiString> removes = new ArrayList<>();
     for (int i = 0; i < toRemove.size(); i++) {
-      String p = path + "." + prefix + "_headers_to_remove[" + i + "]";
+      String p = Problems.join(path, prefix + "_headers_to_remove[" + i + "]");
       String name = toRemove.get(i);
       if (validName(name, p, problems, "removed")) {
         removes.add(AsciiString.cached(name.toLowerCase(Locale.ROOT)));
@@ -107,7 +107,7 @@ final class HeaderMutations {
     }
     List<Add> adds = new ArrayList<>();
     for (int i = 0; i < toAdd.size(); i++) {
-      String p = path + "." + prefix + "_headers_to_add[" + i + "]";
+      String p = Problems.join(path, prefix + "_headers_to_add[" + i + "]");
       HeaderValueOption o = toAdd.get(i);
       problems.onlySupported(o, p, Set.of("header", "append", "append_action", "keep_empty_value"));
       if (!o.hasHeader()) {

@@ -26,6 +26,11 @@ final class Problems {
 
   private final List<Diagnostic> diagnostics = new ArrayList<>();
 
+  /** {@code path.field}, or {@code field} at the top level (empty path). */
+  static String join(String path, String field) {
+    return path.isEmpty() ? field : path + "." + field;
+  }
+
   void add(String code, String path, String message) {
     diagnostics.add(Diagnostic.at(code, path, message));
   }
@@ -55,7 +60,7 @@ final class Problems {
     }
     for (FieldDescriptor field : message.getAllFields().keySet()) {
       if (!supported.contains(field.getName())) {
-        add(UNSUPPORTED, path + "." + field.getName(), "field '" + field.getName() + "' of "
+        add(UNSUPPORTED, join(path, field.getName()), "field '" + field.getName() + "' of "
             + message.getDescriptorForType().getFullName() + " is not supported by Trellis (supported: "
             + String.join(", ", new TreeSet<>(supported)) + ")");
       }

@@ -240,7 +240,10 @@ final class RouteCompiler {
         grpc, action);
   }
 
-  /** Envoy's order: the weighted cluster's first, then least specific last unless most_specific_header_mutations_wins. */
+  /**
+   * Envoy's order: the weighted cluster's first, then the least specific level last, unless
+   * most_specific_header_mutations_wins.
+   */
   private HeaderMutations[] chain(HeaderMutations cluster, HeaderMutations route, HeaderMutations vhost,
       HeaderMutations global) {
     List<HeaderMutations> list = new ArrayList<>(4);

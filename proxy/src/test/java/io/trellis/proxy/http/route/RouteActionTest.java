@@ -132,7 +132,11 @@ class RouteActionTest {
               host_rewrite_literal: upstream.internal
               upgrade_configs: [{upgrade_type: websocket}, {upgrade_type: h2c, enabled: false}]
           - match: {prefix: /}
-            route: {cluster: c, timeout: 30s, auto_host_rewrite: true, cluster_not_found_response_code: INTERNAL_SERVER_ERROR}
+            route:
+              cluster: c
+              timeout: 30s
+              auto_host_rewrite: true
+              cluster_not_found_response_code: INTERNAL_SERVER_ERROR
         """);
     RouteMatch ws = t.match(req("h", "/ws"), 0);
     assertThat(ws.timeout()).isEqualTo(Duration.ZERO);
@@ -231,7 +235,8 @@ class RouteActionTest {
           - match: {prefix: /}
             redirect: %s
         """.formatted(redirect, redirect));
-    RequestHead r = RequestHead.of("GET", path, authority, scheme, new io.netty.handler.codec.http.DefaultHttpHeaders());
+    RequestHead r =
+        RequestHead.of("GET", path, authority, scheme, new io.netty.handler.codec.http.DefaultHttpHeaders());
     RouteMatch m = t.match(r, 0);
     assertThat(m.isRedirect()).isTrue();
     assertThat(m.isClusterRoute()).isFalse();

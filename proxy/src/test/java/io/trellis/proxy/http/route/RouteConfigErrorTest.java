@@ -13,7 +13,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Each case: a route config, the path (under Routes.PREFIX) of the one expected diagnostic, its code and a message part. */
+/**
+ * Each case: a route config, the path (under Routes.PREFIX) of the one expected diagnostic, its code and a part of its
+ * message.
+ */
 class RouteConfigErrorTest {
   private static final String VH = "virtual_hosts[0]";
   private static final String R0 = VH + ".routes[0]";
@@ -214,6 +217,14 @@ class RouteConfigErrorTest {
               assertThat(d.code()).isEqualTo(Problems.UNSUPPORTED);
               assertThat(d.message()).contains("field number 999");
             }));
+  }
+
+  @Test
+  void withAnEmptyPrefixPathsStartAtTheRouteConfiguration() {
+    String yaml = "vhds: {config_source: {ads: {}}}\nrequest_headers_to_remove: [host]\nvirtual_hosts: [{name: a}]";
+    assertThatThrownBy(() -> RouteTable.compile(Routes.config(yaml), ""))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.diagnostics()).extracting(Diagnostic::path)
+            .containsExactlyInAnyOrder("vhds", "request_headers_to_remove[0]", "virtual_hosts[0].domains"));
   }
 
   @Test

@@ -30,7 +30,10 @@ class RouteMatchFuzzTest {
           route: {cluster: api, prefix_rewrite: /, host_rewrite_literal: api.internal}
         - match: {path_separated_prefix: /docs, headers: [{name: x-e, string_match: {suffix: z, ignore_case: true},
             invert_match: true, treat_missing_header_as_empty: true}]}
-          redirect: {https_redirect: true, strip_query: true, regex_rewrite: {pattern: {regex: 'd(o)'}, substitution: '\\1\\0'}}
+          redirect:
+            https_redirect: true
+            strip_query: true
+            regex_rewrite: {pattern: {regex: 'd(o)'}, substitution: '\\1\\0'}
         - match: {prefix: /w, grpc: {}}
           route: {weighted_clusters: {clusters: [{name: w1, weight: 3}, {cluster_header: x-c, weight: 5}]}}
         - match: {prefix: /h}

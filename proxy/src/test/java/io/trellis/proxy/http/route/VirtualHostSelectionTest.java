@@ -13,7 +13,9 @@ import org.junit.jupiter.api.Test;
 class VirtualHostSelectionTest {
   private static final RouteTable TABLE = table("""
       virtual_hosts:
-      - {name: exact, domains: [api.example.com, "API2.Example.com"], routes: [{match: {prefix: /}, route: {cluster: c}}]}
+      - name: exact
+        domains: [api.example.com, "API2.Example.com"]
+        routes: [{match: {prefix: /}, route: {cluster: c}}]
       - {name: suffix-short, domains: ["*.example.com"], routes: [{match: {prefix: /}, route: {cluster: c}}]}
       - {name: suffix-long, domains: ["*.eu.example.com"], routes: [{match: {prefix: /}, route: {cluster: c}}]}
       - {name: suffix-dash, domains: ["*-bar.example.com"], routes: [{match: {prefix: /}, route: {cluster: c}}]}
