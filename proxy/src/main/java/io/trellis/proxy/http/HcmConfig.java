@@ -48,7 +48,8 @@ record HcmConfig(String statPrefix, Codec codec, int maxRequestHeadersBytes, int
   /** HTTP/2 settings (Envoy edge values by default) and flood limits. */
   record H2Settings(int maxConcurrentStreams, int initialStreamWindow, int initialConnectionWindow,
       int maxOutboundControlFrames, int maxConsecutiveEmptyFrames, int maxRstFramesPerWindow, int rstWindowSeconds,
-      int maxSmallContinuationFrames) {}
+      int maxSmallContinuationFrames, int maxInboundPriorityFramesPerStream,
+      int maxInboundWindowUpdateFramesPerDataFrameSent) {}
 
   /** Per-cluster request stats; clusters the table names are built at config time, cluster_header ones once. */
   UpstreamRequestStats clusterStats(io.trellis.proxy.upstream.Cluster cluster) {

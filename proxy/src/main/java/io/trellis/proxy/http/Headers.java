@@ -60,15 +60,6 @@ final class Headers {
     }
   }
 
-  /** How many of Netty's x-http2-* conversion headers {@code h} holds (not client fields: max_headers_count skips). */
-  static int conversionHeaders(HttpHeaders h) {
-    int n = 0;
-    for (AsciiString x : EXTENSIONS) {
-      n += h.getAll(x).size();
-    }
-    return n;
-  }
-
   static boolean isGrpc(HttpHeaders h) {
     String ct = h.get(HttpHeaderNames.CONTENT_TYPE);
     return ct != null && ct.regionMatches(true, 0, "application/grpc", 0, 16);

@@ -14,9 +14,9 @@ import io.netty.handler.codec.http2.Http2Settings;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Inbound HTTP/2 control-frame flood limits Netty does not have, with Envoy's semantics: PRIORITY frames above
- * {@code 100 x (1 + streams opened)} (max_inbound_priority_frames_per_stream, CVE-2019-9513), WINDOW_UPDATE frames
- * above {@code 5 + 2 x (streams opened + 10 x DATA frames sent)}
+ * Inbound HTTP/2 control-frame flood limits Netty does not have, with Envoy's semantics and defaults: PRIORITY frames
+ * above {@code 100 x (1 + streams opened)} (max_inbound_priority_frames_per_stream, CVE-2019-9513), WINDOW_UPDATE
+ * frames above {@code 5 + 2 x (streams opened + 10 x DATA frames sent)}
  * (max_inbound_window_update_frames_per_data_frame_sent), and frames the proxy must acknowledge (PING, SETTINGS) above
  * max_outbound_control_frames per second (CVE-2019-9512, CVE-2019-9515: Netty's queued-control-frame limit only counts
  * ACKs the kernel refused, and a socket send buffer absorbs hundreds of thousands of them while the client does not
@@ -27,12 +27,12 @@ import java.util.concurrent.TimeUnit;
  * handler counting the DATA frames written).
  */
 final class Http2FloodGuard extends ChannelOutboundHandlerAdapter {
-  static final int MAX_INBOUND_PRIORITY_FRAMES_PER_STREAM = 100;
-  static final int MAX_INBOUND_WINDOW_UPDATE_FRAMES_PER_DATA_FRAME_SENT = 10;
   private static final long ACK_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private final HcmConfig config;
   private final int maxAckedPerWindow;
+  private final long maxPriorityPerStream;
+  private final long maxWindowUpdatePerData;
   private long streamsOpened;
   private int lastStreamId;
   private long dataFramesSent;
@@ -45,6 +45,8 @@ final class Http2FloodGuard extends ChannelOutboundHandlerAdapter {
   Http2FloodGuard(HcmConfig config) {
     this.config = config;
     this.maxAckedPerWindow = config.h2().maxOutboundControlFrames();
+    this.maxPriorityPerStream = config.h2().maxInboundPriorityFramesPerStream();
+    this.maxWindowUpdatePerData = config.h2().maxInboundWindowUpdateFramesPerDataFrameSent();
   }
 
   /** Wraps the codec's frame listener (call once, before the codec is added to a pipeline). */
@@ -112,7 +114,7 @@ final class Http2FloodGuard extends ChannelOutboundHandlerAdapter {
     @Override
     public void onPriorityRead(ChannelHandlerContext ctx, int streamId, int streamDependency, short weight,
         boolean exclusive) throws Http2Exception {
-      if (++priorityFrames > MAX_INBOUND_PRIORITY_FRAMES_PER_STREAM * (1 + streamsOpened)) {
+      if (++priorityFrames > maxPriorityPerStream * (1 + streamsOpened)) {
         trip(ctx, "PRIORITY");
       }
       super.onPriorityRead(ctx, streamId, streamDependency, weight, exclusive);
@@ -122,7 +124,7 @@ final class Http2FloodGuard extends ChannelOutboundHandlerAdapter {
     public void onWindowUpdateRead(ChannelHandlerContext ctx, int streamId, int windowSizeIncrement)
         throws Http2Exception {
       if (++windowUpdateFrames
-          > 5 + 2 * (streamsOpened + MAX_INBOUND_WINDOW_UPDATE_FRAMES_PER_DATA_FRAME_SENT * dataFramesSent)) {
+          > 5 + 2 * (streamsOpened + maxWindowUpdatePerData * dataFramesSent)) {
         trip(ctx, "WINDOW_UPDATE");
       }
       super.onWindowUpdateRead(ctx, streamId, windowSizeIncrement);

@@ -18,6 +18,8 @@ final class Http2RequestValidator extends ChannelInboundHandlerAdapter {
   private final HcmConfig config;
   private boolean headersSeen;
   private boolean rejected;
+  /** A head with content-length 0 and no END_STREAM, held until the next frame shows it is not followed by data. */
+  private Http2HeadersFrame held;
 
   Http2RequestValidator(HcmConfig config) {
     this.config = config;
@@ -40,8 +42,25 @@ final class Http2RequestValidator extends ChannelInboundHandlerAdapter {
             .addListener(f -> ctx.channel().close());
         return;
       }
+      if (first && !frame.isEndStream() && "0".contentEquals(frame.headers().get("content-length", ""))) {
+        // DATA beyond content-length 0 is a stream error the codec raises before the DATA reaches here: holding the
+        // head until the next frame (END_STREAM or trailers) keeps such a request from being forwarded at all.
+        held = frame;
+        return;
+      }
+    }
+    if (held != null) {
+      Http2HeadersFrame h = held;
+      held = null;
+      ctx.fireChannelRead(h);
     }
     ctx.fireChannelRead(msg);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    held = null;
+    super.channelInactive(ctx);
   }
 
   /** The request head (first block) or trailers (later blocks, which must carry no pseudo-header). */

@@ -50,7 +50,8 @@ public final class HttpConnectionManagerFactory {
   private static final Set<String> SUPPORTED_H1 = Set.of();
   private static final Set<String> SUPPORTED_H2 = Set.of("max_concurrent_streams", "initial_stream_window_size",
       "initial_connection_window_size", "max_outbound_control_frames",
-      "max_consecutive_inbound_frames_with_empty_payload");
+      "max_consecutive_inbound_frames_with_empty_payload", "max_inbound_priority_frames_per_stream",
+      "max_inbound_window_update_frames_per_data_frame_sent");
   private static final Set<String> SUPPORTED_UPGRADE = Set.of("upgrade_type", "enabled");
 
   private HttpConnectionManagerFactory() {}
@@ -126,7 +127,10 @@ public final class HttpConnectionManagerFactory {
         h2o.hasMaxOutboundControlFrames() ? h2o.getMaxOutboundControlFrames().getValue() : 1000,
         h2o.hasMaxConsecutiveInboundFramesWithEmptyPayload()
             ? h2o.getMaxConsecutiveInboundFramesWithEmptyPayload().getValue() : 1,
-        200, 30, 16);
+        200, 30, 16,
+        h2o.hasMaxInboundPriorityFramesPerStream() ? h2o.getMaxInboundPriorityFramesPerStream().getValue() : 100,
+        h2o.hasMaxInboundWindowUpdateFramesPerDataFrameSent()
+            ? h2o.getMaxInboundWindowUpdateFramesPerDataFrameSent().getValue() : 10);
     if (h2.initialStreamWindow() < 65535 || h2.initialConnectionWindow() < 65535) {
       problems.add(Diagnostic.at("TRLS0112", path + ".http2_protocol_options",
           "initial_stream_window_size and initial_connection_window_size must be at least 65535"));
