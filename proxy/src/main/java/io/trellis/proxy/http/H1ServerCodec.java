@@ -58,6 +58,17 @@ final class H1ServerCodec extends CombinedChannelDuplexHandler<H1ServerCodec.Dec
       }
       int before = in.readerIndex();
       int lineLength = -1;
+      if ((at == At.REQUEST_LINE || at == At.MESSAGE) && obsFold(in, at == At.REQUEST_LINE)) {
+        // RFC 9112 5.2 lets a server replace obs-fold with SP, but a proxy that unfolds what its upstream might parse
+        // differently invites desync; Trellis answers 400 and closes, as its edge-proxy defaults promise.
+        at = At.FAILED;
+        in.skipBytes(in.readableBytes());
+        HttpMessage bad = createInvalidMessage();
+        bad.setDecoderResult(DecoderResult.failure(new IllegalArgumentException("obs-fold (a header line starting "
+            + "with whitespace) is not accepted")));
+        out.add(bad);
+        return;
+      }
       if (at == At.REQUEST_LINE) {
         badRequestLine = badRequestLine(in);
       } else if (at == At.CHUNK_SIZE) {
@@ -116,6 +127,42 @@ final class H1ServerCodec extends CombinedChannelDuplexHandler<H1ServerCodec.Dec
       if (at == At.CHUNK_DELIMITER && consumed >= 2) {
         at = At.CHUNK_SIZE;
       }
+    }
+
+    /**
+     * Whether a header line in {@code in} starts with SP or HTAB (obs-fold), looking from the first header line up to
+     * the empty line that ends the header section. The decoder consumes whole lines only, so in the header section
+     * the reader index is always at the start of a line, and a fold is seen whatever the byte split.
+     *
+     * @param atRequestLine whether {@code in} starts with the request line (skipped first)
+     */
+    private boolean obsFold(ByteBuf in, boolean atRequestLine) {
+      int i = in.readerIndex();
+      int end = in.writerIndex();
+      if (atRequestLine) {
+        while (i < end && (in.getByte(i) == '\r' || in.getByte(i) == '\n')) {
+          i++;
+        }
+        int lf = in.indexOf(i, end, (byte) '\n');
+        if (lf < 0) {
+          return false;
+        }
+        i = lf + 1;
+      }
+      boolean lineStart = true;
+      for (; i < end; i++) {
+        byte b = in.getByte(i);
+        if (lineStart) {
+          if (b == ' ' || b == '\t') {
+            return true;
+          }
+          if (b == '\r' || b == '\n') {
+            return false; // the empty line: the header section ended without a fold
+          }
+        }
+        lineStart = b == '\n';
+      }
+      return false;
     }
 
     /** Whether the complete request line at the start of {@code in} has a doubled, trailing or non-SP separator. */

@@ -93,6 +93,20 @@ class H1ServerCodecTest {
   }
 
   @Test
+  void obsFoldIsRejectedWherever() {
+    for (String fold : List.of("X-Fold: one\r\n two\r\n", "X-Fold: one\r\n\ttwo\r\n", "X-A: 1\r\n \r\n")) {
+      String bytes = "GET /ok HTTP/1.1\r\nHost: x\r\n\r\n" + "GET /fold HTTP/1.1\r\nHost: x\r\n" + fold + "\r\n";
+      for (long seed = 0; seed < 30; seed++) {
+        assertThat(decode(bytes, seed, 1 + (int) (seed % 9))).as("seed %d: %s", seed, fold)
+            .containsExactly("GET /ok", "body:", "FAIL");
+      }
+    }
+    // Whitespace inside values and in bodies is not a fold.
+    assertThat(decode("GET /a HTTP/1.1\r\nHost: x\r\nX-A: one  two \r\n\r\n", 0, 1000))
+        .containsExactly("GET /a", "body:");
+  }
+
+  @Test
   void requestLineSeparatorsMustBeSingleSpaces() {
     for (String line : List.of("GET  /a HTTP/1.1", "GET /a  HTTP/1.1", "GET /a HTTP/1.1 ", "GET\t/a HTTP/1.1")) {
       String bytes = "GET /ok HTTP/1.1\r\nHost: x\r\n\r\n" + line + "\r\nHost: x\r\n\r\n";
