@@ -8,6 +8,7 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.util.ReferenceCountUtil;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Checks an HTTP/2 request's header block (RFC 9113 8.2.1, 8.3.1) before Http2StreamFrameToHttpObjectCodec converts
@@ -46,6 +47,16 @@ final class Http2RequestValidator extends ChannelInboundHandlerAdapter {
         // DATA beyond content-length 0 is a stream error the codec raises before the DATA reaches here: holding the
         // head until the next frame (END_STREAM or trailers) keeps such a request from being forwarded at all.
         held = frame;
+        if (config.streamIdleTimeoutMillis() > 0) {
+          // A client that sends nothing more gets the request forwarded, and the stream's own timers, after the
+          // stream idle timeout.
+          ctx.executor().schedule(() -> {
+            if (held == frame && ctx.channel().isActive()) {
+              held = null;
+              ctx.fireChannelRead(frame);
+            }
+          }, config.streamIdleTimeoutMillis(), TimeUnit.MILLISECONDS);
+        }
         return;
       }
     }

@@ -25,21 +25,36 @@ class Http2ContentLengthZeroTest {
   private static final Duration WAIT = Duration.ofSeconds(3);
   static TestHttpServer a;
   static TestProxy proxy;
+  static TestProxy shortIdle;
 
   @BeforeAll
   static void start() throws Exception {
     a = TestHttpServer.start("a", TestHttpServer.Protocol.HTTP1);
     proxy = TestProxy.start(Configs.bootstrap("", Configs.ROUTES, Map.of("a", a.port(), "b", a.port())));
+    shortIdle = TestProxy.start(Configs.bootstrap("stream_idle_timeout: 0.2s", Configs.ROUTES,
+        Map.of("a", a.port(), "b", a.port())));
   }
 
   @AfterAll
   static void stop() {
     proxy.close();
+    shortIdle.close();
     a.close();
   }
 
   private static RawH2Connection connect() throws Exception {
     return RawH2Connection.connect(new InetSocketAddress("127.0.0.1", proxy.port())).handshake();
+  }
+
+  @Test
+  void aHeldHeadIsForwardedAfterTheStreamIdleTimeoutWhenNothingFollows() throws Exception {
+    try (RawH2Connection c = RawH2Connection.connect(new InetSocketAddress("127.0.0.1", shortIdle.port()))
+        .handshake()) {
+      c.headers(1, Hpack.request("POST", "/echo/cl0-quiet", "localhost").literal("content-length", "0"), false);
+      Outcome o = c.awaitStream(1, WAIT);
+      assertThat(o.kind()).as("%s", o).isEqualTo(Kind.RESPONSE);
+      assertThat(o.status()).isEqualTo(200);
+    }
   }
 
   @Test
