@@ -37,7 +37,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Down
   private final Channel ch;
   private final ArrayDeque<Object> queued = new ArrayDeque<>();
   private ActiveStream current;
-  private int pauseMask;
+  private final ReadPause readPause;
   private boolean draining;
   private boolean clientClose;
   private boolean closing;
@@ -49,6 +49,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Down
     this.config = config;
     this.conn = conn;
     this.ch = ch;
+    this.readPause = new ReadPause(ch);
   }
 
   /** Watches raw bytes before the codec to start request_headers_timeout at a request's first byte. */
@@ -333,16 +334,12 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Down
 
   @Override
   public void pauseReading(int reason) {
-    pauseMask |= reason;
-    ch.config().setAutoRead(false);
+    readPause.pause(reason);
   }
 
   @Override
   public void resumeReading(int reason) {
-    pauseMask &= ~reason;
-    if (pauseMask == 0 && !ch.config().isAutoRead()) {
-      ch.config().setAutoRead(true);
-    }
+    readPause.resume(reason);
   }
 
   @Override
@@ -364,7 +361,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Down
       ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
       return;
     }
-    pauseMask = 0;
+    readPause.forget();
     Object o;
     while (!closing && (current == null || !(current.requestComplete() || current.ended()))) {
       o = queued.poll();
@@ -383,8 +380,8 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Down
       armIdleTimer();
     }
     if (current == null || !current.requestComplete()) {
-      ch.config().setAutoRead(pauseMask == 0);
-      if (pauseMask == 0) {
+      ch.config().setAutoRead(!readPause.paused());
+      if (!readPause.paused()) {
         ch.read();
       }
     }
@@ -399,8 +396,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Down
   @Override
   public void startTunnel() {
     tunnelMode = true;
-    pauseMask = 0;
-    ch.config().setAutoRead(true);
+    readPause.clear();
     if (ch.pipeline().get(ConnectionSupport.H1_CODEC) != null) {
       ch.pipeline().remove(ConnectionSupport.H1_CODEC);
     }

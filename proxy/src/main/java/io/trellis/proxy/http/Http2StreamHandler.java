@@ -23,7 +23,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements D
   private final Http2Connection connection;
   private final Http2StreamChannel ch;
   private ActiveStream stream;
-  private int pauseMask;
+  private final ReadPause readPause;
   private boolean counted;
   private boolean remoteReset;
 
@@ -32,6 +32,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements D
     this.conn = conn;
     this.connection = connection;
     this.ch = ch;
+    this.readPause = new ReadPause(ch);
   }
 
   @Override
@@ -130,16 +131,12 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements D
 
   @Override
   public void pauseReading(int reason) {
-    pauseMask |= reason;
-    ch.config().setAutoRead(false);
+    readPause.pause(reason);
   }
 
   @Override
   public void resumeReading(int reason) {
-    pauseMask &= ~reason;
-    if (pauseMask == 0 && !ch.config().isAutoRead()) {
-      ch.config().setAutoRead(true);
-    }
+    readPause.resume(reason);
   }
 
   @Override
@@ -150,9 +147,8 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements D
   @Override
   public void streamEnded(ActiveStream s, boolean close) {
     // The child channel closes itself once both sides of the stream ended; keep reading to drain the request.
-    if (pauseMask != 0) {
-      pauseMask = 0;
-      ch.config().setAutoRead(true);
+    if (readPause.paused()) {
+      readPause.clear();
     }
   }
 
