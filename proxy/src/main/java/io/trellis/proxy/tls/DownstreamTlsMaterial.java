@@ -3,19 +3,14 @@ package io.trellis.proxy.tls;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.trellis.common.ConfigException;
 import io.trellis.proxy.config.ConfigCode;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PrivateKey;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -28,9 +23,9 @@ import javax.crypto.spec.PBEKeySpec;
  * Loads PEM certificates and private keys from Envoy {@code DataSource}s (filename, inline_string, inline_bytes,
  * environment_variable) for the downstream TLS context. Keys may be PKCS#8 ({@code PRIVATE KEY}, also encrypted with a
  * password), PKCS#1 RSA ({@code RSA PRIVATE KEY}) or SEC1 EC ({@code EC PRIVATE KEY}); the last two are re-wrapped as
- * PKCS#8 so the JDK key factories can read them. Runs at config time, never on an event loop.
- *
- * <p>TODO(tls): switch to the shared TlsFiles once it lands in main.
+ * PKCS#8 so the JDK key factories can read them. Runs at config time, never on an event loop. Loading a DataSource
+ * and parsing certificates is shared with the upstream side ({@link TlsFiles}); what is only here is the key
+ * conversion, which the JDK-engine downstream context needs.
  */
 final class DownstreamTlsMaterial {
   private static final Pattern PEM =
@@ -42,49 +37,13 @@ final class DownstreamTlsMaterial {
 
   private DownstreamTlsMaterial() {}
 
+  /** The bytes of {@code source}: the same loading as the upstream side ({@link TlsFiles#load}). */
   static byte[] read(DataSource source, String path) throws ConfigException {
-    switch (source.getSpecifierCase()) {
-      case FILENAME -> {
-        try {
-          return Files.readAllBytes(Path.of(source.getFilename()));
-        } catch (IOException e) {
-          throw ConfigException.of(ConfigCode.CANNOT_READ.code(), path + ".filename",
-              "cannot read '" + source.getFilename() + "': " + e);
-        }
-      }
-      case INLINE_STRING -> {
-        return source.getInlineString().getBytes(StandardCharsets.UTF_8);
-      }
-      case INLINE_BYTES -> {
-        return source.getInlineBytes().toByteArray();
-      }
-      case ENVIRONMENT_VARIABLE -> {
-        String v = System.getenv(source.getEnvironmentVariable());
-        if (v == null) {
-          throw ConfigException.of(ConfigCode.MISSING_VALUE.code(), path + ".environment_variable",
-              "environment variable '" + source.getEnvironmentVariable() + "' is not set");
-        }
-        return v.getBytes(StandardCharsets.UTF_8);
-      }
-      default -> throw ConfigException.of(ConfigCode.MISSING_VALUE.code(), path,
-          "data source is empty: set filename, inline_string, inline_bytes or environment_variable");
-    }
+    return TlsFiles.load(source, path);
   }
 
   static List<X509Certificate> certificates(DataSource source, String path) throws ConfigException {
-    byte[] pem = read(source, path);
-    try {
-      List<X509Certificate> out = new ArrayList<>();
-      for (var c : CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(pem))) {
-        out.add((X509Certificate) c);
-      }
-      if (out.isEmpty()) {
-        throw ConfigException.of(ConfigCode.BAD_FORMAT.code(), path, "no PEM certificate found");
-      }
-      return List.copyOf(out);
-    } catch (GeneralSecurityException e) {
-      throw ConfigException.of(ConfigCode.BAD_FORMAT.code(), path, "not a PEM certificate (chain): " + e.getMessage());
-    }
+    return TlsFiles.certificates(source, path);
   }
 
   static PrivateKey privateKey(DataSource source, String password, String path) throws ConfigException {
